@@ -1,0 +1,24 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: OptimizerCore (math) and HTTP1 (wire) know nothing of each other;
+// the service target added later uses both. No package dependencies, by design.
+let package = Package(
+    name: "optd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "optd-bench", targets: ["optd-bench"]),
+        .executable(name: "http1-echo", targets: ["http1-echo"]),
+        .library(name: "OptimizerCore", targets: ["OptimizerCore"]),
+        .library(name: "HTTP1", targets: ["HTTP1"]),
+    ],
+    targets: [
+        .target(name: "OptimizerCore"),
+        .target(name: "HTTP1"),
+        .executableTarget(name: "optd-bench", dependencies: ["OptimizerCore"]),
+        .executableTarget(name: "http1-echo", dependencies: ["HTTP1"]),
+        .testTarget(name: "OptimizerCoreTests", dependencies: ["OptimizerCore"]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+print("http1-echo: not yet built")
