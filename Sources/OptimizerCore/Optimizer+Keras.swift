@@ -1,0 +1,103 @@
+/// The Keras 3 pipeline around the update rule (`base_optimizer.py` `apply` and
+/// `_backend_apply_gradients`): loss scaling → accumulation → clipping → weight decay → update →
+/// EMA → iterations += 1, each in float32 in Keras's operation order.
+extension Optimizer {
+    mutating func applyKeras(_ g: UnsafeMutableBufferPointer<Float>) {
+        let c = config
+        let n = size
+        // The `iterations` property counts updates when accumulating; schedules see the raw count.
+        let iterations = c.gradientAccumulationSteps.map { step / $0 } ?? step
+
+        if let scale = c.lossScaleFactor {
+            let s = Float(scale)
+            for i in 0..<n { g[i] = g[i] / s }
+        }
+
+        var isUpdate = true
+        if let k = c.gradientAccumulationSteps, let acc = slot(named: "accumulated_gradient") {
+            if (step + 1) % k != 0 {
+                for i in 0..<n { acc.base[i] = g[i] + acc.base[i] }
+                isUpdate = false
+            } else {
+                // XLA turns the division by k into a multiplication by 1/k; matching it keeps the
+                // golden accumulation case bit-exact (reference/optimizers.md §7).
+                let inverse = Float(1.0 / Double(k))
+                for i in 0..<n { g[i] = (g[i] + acc.base[i]) * inverse }
+                acc.fill(0)
+            }
+        }
+
+        if isUpdate {
+            clipKeras(g)
+            let lr = c.learningRate.value(at: step)
+            if let wd = c.weightDecay {
+                let w = Float(wd)
+                let p = params.base
+                for i in 0..<n { p[i] = p[i] - p[i] * w * lr }
+            }
+            updateKeras(UnsafePointer(g.baseAddress!), lr: lr, t: iterations + 1)
+        }
+
+        if c.useEMA, let average = emaAverage {
+            let momentum: Float = iterations != 0 ? Float(c.emaMomentum) : 0
+            let keep = 1 - momentum
+            let a = average.base, p = params.base
+            for i in 0..<n { a[i] = momentum * a[i] + keep * p[i] }
+            if let frequency = c.emaOverwriteFrequency, (iterations + 1) % frequency == 0 {
+                params.assign(from: UnsafeBufferPointer(average.buffer))
+            }
+        }
+    }
+
+    /// `clipnorm` (per variable), `global_clipnorm` and `clipvalue`; at most one is set. The norm
+    /// formulas are applied even when no clipping is needed, as Keras does (they can move the
+    /// last ulp).
+    private func clipKeras(_ g: UnsafeMutableBufferPointer<Float>) {
+        let c = config
+        if let clip = c.clipnorm {
+            let cn = Float(clip)
+            let norm = Self.l2Norm(g)
+            let divisor = max(norm, cn)
+            for i in 0..<g.count { g[i] = (g[i] * cn) / divisor }
+        } else if let clip = c.globalClipnorm {
+            let norm = Self.l2Norm(g)
+            // `clip · min(1/n, 1/clip) + (n − n)`: the last term turns an infinite norm into NaN.
+            let scale = Float(clip) * min(1 / norm, Float(1 / clip)) + (norm - norm)
+            for i in 0..<g.count { g[i] = g[i] * scale }
+        } else if let clip = c.clipvalue {
+            let v = Float(clip)
+            for i in 0..<g.count { g[i] = min(max(g[i], -v), v) }
+        }
+    }
+
+    /// sqrt(Σg²) as float32. XLA sums in its own order; summing in double and rounding once is
+    /// within an ulp of any float32 order.
+    private static func l2Norm(_ g: UnsafeMutableBufferPointer<Float>) -> Float {
+        var sum = 0.0
+        for x in g { sum += Double(x) * Double(x) }
+        return Float(sum).squareRoot()
+    }
+
+    private func updateKeras(_ g: UnsafePointer<Float>, lr: Float, t: Int) {
+        let c = config
+        let n = size, p = params.base
+        switch c.kind {
+        case .sgd:
+            SGD.keras(count: n, params: p, gradient: g, momentum: slot(named: "momentum")?.base,
+                      lr: lr, momentum: Float(c.momentum), nesterov: c.nesterov)
+        case .adagrad:
+            Adagrad.keras(count: n, params: p, gradient: g, accumulator: slot(named: "accumulator")!.base,
+                          lr: lr, epsilon: Float(c.epsilon))
+        case .rmsprop:
+            let s = RMSprop.KerasScalars(lr: lr, rho: Float(c.rho), oneMinusRho: Float(1 - c.rho),
+                                         momentum: Float(c.momentum), epsilon: Float(c.epsilon))
+            RMSprop.keras(count: n, params: p, gradient: g, velocity: slot(named: "velocity")!.base,
+                          momentum: slot(named: "momentum")?.base,
+                          averageGradient: slot(named: "average_gradient")?.base, s)
+        case .adam, .adamw:
+            let s = Adam.KerasScalars(lr: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, t: t)
+            Adam.keras(count: n, params: p, gradient: g, momentum: slot(named: "momentum")!.base,
+                       velocity: slot(named: "velocity")!.base, velocityHat: slot(named: "velocity_hat")?.base, s)
+        }
+    }
+}

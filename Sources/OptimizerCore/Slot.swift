@@ -1,0 +1,61 @@
+/// A named optimizer state buffer. The names are the frameworks' own (torch's `exp_avg`, Keras's
+/// `velocity`, ...) and become the tensor names of a session's snapshot.
+public struct Slot: Sendable {
+    public let name: String
+    public let buffer: FloatBuffer
+}
+
+/// What a slot holds before the first step.
+enum SlotInitial: Equatable {
+    case zeros
+    case constant(Float)
+    /// A copy of the parameters (the EMA: before the first update the average is the parameters).
+    case params
+    /// Created by the first step that needs it (torch SGD's `momentum_buffer` starts as a copy of
+    /// that step's gradient, not as zeros).
+    case lazy
+}
+
+struct SlotSpec {
+    let name: String
+    let initial: SlotInitial
+}
+
+extension OptimizerConfig {
+    /// The state buffers this configuration needs, in a stable order.
+    var slotSpecs: [SlotSpec] {
+        var specs: [SlotSpec] = []
+        func add(_ name: String, _ initial: SlotInitial = .zeros) { specs.append(SlotSpec(name: name, initial: initial)) }
+        switch (kind, convention) {
+        case (.sgd, .keras):
+            if momentum != 0 { add("momentum") }
+        case (.sgd, .pytorch):
+            if momentum != 0 { add("momentum_buffer", .lazy) }
+        case (.adagrad, .keras):
+            add("accumulator", .constant(Float(initialAccumulatorValue)))
+        case (.adagrad, .pytorch):
+            add("sum", .constant(Float(initialAccumulatorValue)))
+        case (.rmsprop, .keras):
+            add("velocity")
+            if momentum > 0 { add("momentum") }
+            if centered { add("average_gradient") }
+        case (.rmsprop, .pytorch):
+            add("square_avg")
+            if momentum > 0 { add("momentum_buffer") }
+            if centered { add("grad_avg") }
+        case (.adam, .keras), (.adamw, .keras):
+            add("momentum")
+            add("velocity")
+            if amsgrad { add("velocity_hat") }
+        case (.adam, .pytorch), (.adamw, .pytorch):
+            add("exp_avg")
+            add("exp_avg_sq")
+            if amsgrad { add("max_exp_avg_sq") }
+        }
+        if convention == .keras {
+            if gradientAccumulationSteps != nil { add("accumulated_gradient") }
+            if useEMA { add("ema_average", .params) }
+        }
+        return specs
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+@testable import OptimizerCore
+
+/// Replays every reference trajectory step by step and holds each parameter to SPEC §2's bar.
+@Suite struct GoldenTrajectoryTests {
+    static let cases: [GoldenCase] = (try? GoldenCase.all()) ?? []
+
+    @Test func goldenFolderIsPresent() throws {
+        let files = try TestPaths.goldenFiles()
+        #expect(files.count >= 28, "expected the public golden set, found \(files.count) files")
+    }
+
+    @Test(arguments: cases.map(\.name))
+    func trajectoryMatchesFramework(name: String) throws {
+        let golden = try #require(Self.cases.first { $0.name == name })
+        let config = try OptimizerConfig(kind: golden.kind, convention: golden.convention,
+                                         hyperparameters: golden.hyperparameters)
+        var optimizer = Optimizer(config: config, params: FloatBuffer(golden.initialParams))
+        var worst = 0.0, worstStep = 0
+        for (step, gradient) in golden.gradients.enumerated() {
+            var g = gradient
+            try g.withUnsafeMutableBufferPointer { try optimizer.apply(gradient: $0) }
+            let ratio = Tolerance.worstRatio(optimizer.params.array, golden.params[step])
+            if ratio > worst { (worst, worstStep) = (ratio, step) }
+            #expect(ratio <= 1, "\(name) step \(step): error ratio \(ratio)")
+            if let ema = golden.emaAverage {
+                let emaRatio = Tolerance.worstRatio(try #require(optimizer.emaAverage).array, ema[step])
+                #expect(emaRatio <= 1, "\(name) EMA step \(step): error ratio \(emaRatio)")
+            }
+            if let rates = golden.learningRates {
+                #expect(config.learningRate.value(at: step) == rates[step],
+                        "\(name) step \(step): learning rate \(config.learningRate.value(at: step)) != \(rates[step])")
+            }
+        }
+        #expect(optimizer.step == golden.gradients.count)
+        print("golden \(name): worst error ratio \(String(format: "%.4g", worst)) at step \(worstStep)")
+    }
+}
