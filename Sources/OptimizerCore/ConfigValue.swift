@@ -53,3 +53,10 @@ extension ConfigValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Exp
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
     public init(stringLiteral value: String) { self = .string(value) }
 }
+
+extension ConfigValue: ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
+    public init(arrayLiteral elements: ConfigValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, ConfigValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}
