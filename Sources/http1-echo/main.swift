@@ -1,1 +1,52 @@
-print("http1-echo: not yet built")
+// A tiny server on HTTP1 for the benchmark (benchmarks/http1/run):
+//   GET  /4k   → 4096 bytes
+//   POST /echo → the request body back
+// Flags: --host (default 127.0.0.1), --port (default 8080; 0 picks a free one).
+// Prints `listening on HOST:PORT` to stderr when ready; SIGTERM/SIGINT shut it down gracefully.
+import Dispatch
+import Foundation
+import HTTP1
+
+var host = "127.0.0.1"
+var port = 8080
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let flag = arguments.next() {
+    switch flag {
+    case "--host": host = arguments.next() ?? host
+    case "--port": port = arguments.next().flatMap(Int.init) ?? port
+    default:
+        FileHandle.standardError.write(Data("usage: http1-echo [--host H] [--port P]\n".utf8))
+        exit(2)
+    }
+}
+
+let fourKiB = [UInt8](repeating: UInt8(ascii: "a"), count: 4096)
+var router = Router()
+router.on(.get, "/4k") { _, _, response in
+    try response.respond(.ok, headers: ["Content-Type": "text/plain"], body: fourKiB)
+}
+router.on(.post, "/echo") { _, body, response in
+    let bytes = try body.readAll(limit: 64 << 20)
+    try response.respond(.ok, headers: ["Content-Type": "application/octet-stream"], body: bytes)
+}
+
+let server = HTTPServer(configuration: .init(host: host, port: port), router: router)
+do {
+    let bound = try server.start()
+    FileHandle.standardError.write(Data("listening on \(host):\(bound)\n".utf8))
+} catch {
+    FileHandle.standardError.write(Data("http1-echo: \(error)\n".utf8))
+    exit(1)
+}
+
+signal(SIGTERM, SIG_IGN)
+signal(SIGINT, SIG_IGN)
+let signals = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0, queue: .main) }
+for source in signals {
+    source.setEventHandler {
+        server.shutdown(gracePeriod: .seconds(5))
+        exit(0)
+    }
+    source.resume()
+}
+dispatchMain()

@@ -1,0 +1,21 @@
+/// What one request/response exchange has done so far; owned by its ``Connection``.
+struct ExchangeState {
+    var request: HTTPRequest
+    /// The body was read to its end (or there was none).
+    var bodyComplete = false
+    var continueSent = false
+    /// Bytes taken from the server's in-flight body budget for this request.
+    var reservedBodyBytes = 0
+    var headWritten = false
+    /// Head built but held back to leave together with the first body bytes.
+    var headPending = false
+    var responseComplete = false
+    var closeAfterResponse = false
+    /// Body bytes the response declared, and how many the handler has given so far.
+    var declaredLength = 0
+    var bodyGiven = 0
+    /// False for HEAD, 204 and 304: the handler's body bytes are counted but not sent.
+    var sendsBody = true
+
+    init(request: HTTPRequest) { self.request = request }
+}

@@ -1,0 +1,19 @@
+extension HTTPServer {
+    /// Where to listen and what to enforce.
+    public struct Configuration: Sendable {
+        /// A numeric IPv4 or IPv6 address (`0.0.0.0`, `::`, `127.0.0.1`, `::1`) or `localhost`.
+        public var host: String
+        /// 0 binds a free port; ``HTTPServer/port`` reports it.
+        public var port: Int
+        public var limits: HTTPLimits
+        /// `listen(2)` backlog: connections waiting while the server is at its connection cap.
+        public var backlog: Int32
+
+        public init(host: String = "127.0.0.1", port: Int = 8080, limits: HTTPLimits = HTTPLimits(), backlog: Int32 = 4096) {
+            self.host = host
+            self.port = port
+            self.limits = limits
+            self.backlog = backlog
+        }
+    }
+}
