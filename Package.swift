@@ -17,7 +17,8 @@ let package = Package(
         .target(name: "HTTP1"),
         .executableTarget(name: "optd-bench", dependencies: ["OptimizerCore"]),
         .executableTarget(name: "http1-echo", dependencies: ["HTTP1"]),
-        .testTarget(name: "OptimizerCoreTests", dependencies: ["OptimizerCore"]),
+        // Fixtures/ holds reference trajectories (JSON) read from disk at test time.
+        .testTarget(name: "OptimizerCoreTests", dependencies: ["OptimizerCore"], exclude: ["Fixtures"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,6 +4,8 @@ import OptimizerCore
 /// A reference trajectory produced by the real torch.optim or Keras (../shared/golden/, read at
 /// test time, and the extra cases in Fixtures/ generated the same way).
 struct GoldenCase {
+    /// `<folder>/<case name>`, unique across the public golden set and the fixtures.
+    let id: String
     let name: String
     let convention: Convention
     let kind: OptimizerKind
@@ -17,6 +19,7 @@ struct GoldenCase {
     init(file: URL) throws {
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as! [String: Any]
         name = object["name"] as! String
+        id = file.deletingLastPathComponent().lastPathComponent + "/" + name
         convention = Convention(rawValue: object["convention"] as! String)!
         kind = OptimizerKind(rawValue: object["optimizer"] as! String)!
         hyperparameters = (object["hyperparameters"] as! [String: Any]).mapValues(ConfigValue.init(json:))

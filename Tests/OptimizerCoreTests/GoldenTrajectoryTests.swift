@@ -11,9 +11,9 @@ import Testing
         #expect(files.count >= 28, "expected the public golden set, found \(files.count) files")
     }
 
-    @Test(arguments: cases.map(\.name))
+    @Test(arguments: cases.map(\.id))
     func trajectoryMatchesFramework(name: String) throws {
-        let golden = try #require(Self.cases.first { $0.name == name })
+        let golden = try #require(Self.cases.first { $0.id == name })
         let config = try OptimizerConfig(kind: golden.kind, convention: golden.convention,
                                          hyperparameters: golden.hyperparameters)
         var optimizer = Optimizer(config: config, params: FloatBuffer(golden.initialParams))
@@ -29,8 +29,11 @@ import Testing
                 #expect(emaRatio <= 1, "\(name) EMA step \(step): error ratio \(emaRatio)")
             }
             if let rates = golden.learningRates {
-                #expect(config.learningRate.value(at: step) == rates[step],
-                        "\(name) step \(step): learning rate \(config.learningRate.value(at: step)) != \(rates[step])")
+                // Bit-exact except where XLA fuses CosineDecay's warmup cond (≤ 2 ulp,
+                // reference/optimizers.md §8).
+                let lr = config.learningRate.value(at: step)
+                #expect(abs(lr - rates[step]) <= 2 * rates[step].ulp,
+                        "\(name) step \(step): learning rate \(lr) != \(rates[step])")
             }
         }
         #expect(optimizer.step == golden.gradients.count)
