@@ -15,11 +15,14 @@ let package = Package(
     targets: [
         .target(name: "OptimizerCore"),
         .target(name: "HTTP1"),
-        .executableTarget(name: "optd-bench", dependencies: ["OptimizerCore"]),
+        // The service: sessions, routes, codecs, persistence. Uses both floors below it.
+        .target(name: "OptdServer", dependencies: ["OptimizerCore", "HTTP1"]),
+        .executableTarget(name: "optd-bench", dependencies: ["OptimizerCore", "OptdServer"]),
         .executableTarget(name: "http1-echo", dependencies: ["HTTP1"]),
         // Fixtures/ holds reference trajectories (JSON) read from disk at test time.
         .testTarget(name: "OptimizerCoreTests", dependencies: ["OptimizerCore"], exclude: ["Fixtures"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "OptdServerTests", dependencies: ["OptdServer", "OptimizerCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

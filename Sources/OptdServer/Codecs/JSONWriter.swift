@@ -1,0 +1,94 @@
+import OptimizerCore
+
+/// Writes JSON into a byte buffer: float32 vectors (the hot path) and small documents.
+///
+/// Each float32 is written as the shortest decimal that reads back to the same float32 (SPEC §3),
+/// which is what Swift's `Float.description` produces (SwiftDtoa). Its result fits a small
+/// string (at most 15 bytes), so it does not allocate; the bytes are copied straight out.
+struct JSONWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(reservingCapacity capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    mutating func float(_ value: Float) {
+        var text = value.description
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// `[v0,v1,...]`; the values must be finite (the optimizer never stores anything else).
+    mutating func floatArray(_ values: UnsafeBufferPointer<Float>) {
+        // About 11 bytes per float32 on average: reserve once instead of growing.
+        bytes.reserveCapacity(bytes.count + values.count * 12 + 2)
+        bytes.append(UInt8(ascii: "["))
+        for (i, v) in values.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            float(v)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// A double: integral values below 2^53 without a fraction (`5`, not `5.0`), others as the
+    /// shortest round-trip decimal.
+    mutating func number(_ value: Double) {
+        if value == value.rounded(), abs(value) < 9_007_199_254_740_992 {
+            var text = String(Int64(value))
+            text.withUTF8 { bytes.append(contentsOf: $0) }
+        } else {
+            var text = value.description
+            text.withUTF8 { bytes.append(contentsOf: $0) }
+        }
+    }
+
+    mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for b in value.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case 0x0A: raw("\\n")
+            case 0x0D: raw("\\r")
+            case 0x09: raw("\\t")
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: Array("\\u00".utf8) + [hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+            default: bytes.append(b)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Any value; object keys in the order given by `keyOrder` where listed, then sorted.
+    mutating func value(_ value: ConfigValue, keyOrder: [String] = []) {
+        switch value {
+        case .null: raw("null")
+        case .bool(let b): if b { raw("true") } else { raw("false") }
+        case .number(let d): number(d)
+        case .string(let s): string(s)
+        case .array(let items):
+            bytes.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                self.value(item, keyOrder: keyOrder)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let fields):
+            let listed = keyOrder.filter { fields[$0] != nil }
+            let rest = fields.keys.filter { !keyOrder.contains($0) }.sorted()
+            bytes.append(UInt8(ascii: "{"))
+            for (i, key) in (listed + rest).enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                string(key)
+                bytes.append(UInt8(ascii: ":"))
+                self.value(fields[key]!, keyOrder: keyOrder)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+}
