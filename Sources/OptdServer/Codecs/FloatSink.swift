@@ -4,15 +4,15 @@
 /// With a fixed capacity (a step's gradient of known size) elements past it are counted but not
 /// stored, so a too-long array costs no memory and is reported as a length mismatch. A growable
 /// sink (a create body's `params`) doubles its storage as it fills.
-struct FloatSink: ~Copyable {
+package struct FloatSink: ~Copyable {
     private(set) var base: UnsafeMutablePointer<Float>
     private(set) var capacity: Int
-    private(set) var count = 0
+    package private(set) var count = 0
     private let growable: Bool
     private let owned: Bool
 
     /// A sink writing into `buffer`, which the caller owns.
-    init(into buffer: UnsafeMutableBufferPointer<Float>) {
+    package init(into buffer: UnsafeMutableBufferPointer<Float>) {
         base = buffer.baseAddress ?? UnsafeMutablePointer<Float>.allocate(capacity: 1)
         capacity = buffer.count
         growable = false
@@ -20,7 +20,7 @@ struct FloatSink: ~Copyable {
     }
 
     /// A sink that owns and grows its storage.
-    init(growingFrom initialCapacity: Int = 1024) {
+    package init(growingFrom initialCapacity: Int = 1024) {
         capacity = max(initialCapacity, 16)
         base = .allocate(capacity: capacity)
         growable = true
@@ -41,7 +41,7 @@ struct FloatSink: ~Copyable {
     }
 
     /// The elements stored (the first `min(count, capacity)`).
-    var stored: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: base, count: min(count, capacity)) }
+    package var stored: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: base, count: min(count, capacity)) }
 
     private mutating func grow() {
         let bigger = UnsafeMutablePointer<Float>.allocate(capacity: capacity * 2)

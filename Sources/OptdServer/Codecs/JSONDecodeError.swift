@@ -1,5 +1,5 @@
 /// Why a JSON request document was refused.
-enum JSONDecodeError: Error, Equatable, Sendable {
+package enum JSONDecodeError: Error, Equatable, Sendable {
     /// Not JSON (RFC 8259), or JSON this service does not take (duplicate keys, nesting deeper
     /// than 64). `offset` is the byte where reading stopped.
     case syntax(offset: Int, reason: String)

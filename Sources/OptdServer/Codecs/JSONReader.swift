@@ -12,12 +12,12 @@ import OptimizerCore
 /// Strict means: no trailing commas, no comments, no `NaN`/`Infinity`, no leading zeros or `+`,
 /// valid UTF-8 in strings, no duplicate keys, nesting at most `maxDepth`, nothing but whitespace
 /// after the document.
-struct JSONReader: ~Copyable {
-    let bytes: UnsafeRawBufferPointer
+package struct JSONReader: ~Copyable {
+    package let bytes: UnsafeRawBufferPointer
     private(set) var index = 0
     let maxDepth = 64
 
-    init(_ bytes: UnsafeRawBufferPointer) {
+    package init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
     }
 
@@ -43,7 +43,7 @@ struct JSONReader: ~Copyable {
     }
 
     /// After the document: only whitespace may follow.
-    mutating func expectEnd() throws(JSONDecodeError) {
+    package mutating func expectEnd() throws(JSONDecodeError) {
         skipWhitespace()
         if index != bytes.count { throw fail("unexpected data after the JSON document") }
     }
@@ -79,7 +79,7 @@ struct JSONReader: ~Copyable {
 
     /// Reads `[n, n, ...]` into `sink` as float32, each correctly rounded. A number beyond
     /// float32's range is `nonFinite` with its index.
-    mutating func readFloatArray(into sink: inout FloatSink) throws(JSONDecodeError) {
+    package mutating func readFloatArray(into sink: inout FloatSink) throws(JSONDecodeError) {
         try expect(UInt8(ascii: "["), "'[' starting an array of numbers")
         skipWhitespace()
         if peek() == UInt8(ascii: "]") { index += 1; return }
@@ -202,7 +202,7 @@ struct JSONReader: ~Copyable {
     // MARK: Documents
 
     /// Any JSON value, as a `ConfigValue` (numbers as doubles).
-    mutating func readValue(depth: Int = 0) throws(JSONDecodeError) -> ConfigValue {
+    package mutating func readValue(depth: Int = 0) throws(JSONDecodeError) -> ConfigValue {
         guard depth < maxDepth else { throw fail("nesting deeper than \(maxDepth)") }
         skipWhitespace()
         guard let b = peek() else { throw fail("unexpected end of input") }

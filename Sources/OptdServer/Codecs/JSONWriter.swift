@@ -5,10 +5,10 @@ import OptimizerCore
 /// Each float32 is written as the shortest decimal that reads back to the same float32 (SPEC §3),
 /// which is what Swift's `Float.description` produces (SwiftDtoa). Its result fits a small
 /// string (at most 15 bytes), so it does not allocate; the bytes are copied straight out.
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+package struct JSONWriter {
+    package private(set) var bytes: [UInt8] = []
 
-    init(reservingCapacity capacity: Int = 256) {
+    package init(reservingCapacity capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
     }
 
@@ -23,7 +23,7 @@ struct JSONWriter {
     }
 
     /// `[v0,v1,...]`; the values must be finite (the optimizer never stores anything else).
-    mutating func floatArray(_ values: UnsafeBufferPointer<Float>) {
+    package mutating func floatArray(_ values: UnsafeBufferPointer<Float>) {
         // About 11 bytes per float32 on average: reserve once instead of growing.
         bytes.reserveCapacity(bytes.count + values.count * 12 + 2)
         bytes.append(UInt8(ascii: "["))
@@ -65,7 +65,7 @@ struct JSONWriter {
     }
 
     /// Any value; object keys in the order given by `keyOrder` where listed, then sorted.
-    mutating func value(_ value: ConfigValue, keyOrder: [String] = []) {
+    package mutating func value(_ value: ConfigValue, keyOrder: [String] = []) {
         switch value {
         case .null: raw("null")
         case .bool(let b): if b { raw("true") } else { raw("false") }
