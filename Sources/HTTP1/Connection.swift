@@ -479,6 +479,7 @@ final class Connection: @unchecked Sendable {
     private func timerFired() {
         guard !isClosed else { return }
         let now = Instant.now()
+        timerDeadline = nil
         if let lingerDeadline {
             if now >= lingerDeadline { close() } else { armTimer() }
             return
@@ -508,12 +509,12 @@ final class Connection: @unchecked Sendable {
     private func armTimer() {
         guard let timer, !isClosed else { return }
         let deadline = lingerDeadline ?? lifecycle.deadline
-        guard deadline != timerDeadline else { return }
+        // Deadlines mostly move later (each answer restarts the idle clock). A timer already set
+        // earlier is left alone: it fires, finds nothing expired and re-arms. This keeps timer
+        // reprogramming off the per-request path.
+        if let armed = timerDeadline, deadline == nil || armed <= deadline! { return }
         timerDeadline = deadline
-        guard let deadline else {
-            timer.schedule(deadline: .distantFuture)
-            return
-        }
+        guard let deadline else { return }
         let wait = Instant.now().milliseconds(until: deadline)
         timer.schedule(deadline: .now() + .milliseconds(Int(wait)), leeway: .milliseconds(50))
     }

@@ -1,14 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// The `Date` header line (RFC 9110 §6.6.1, IMF-fixdate), formatted at most once per second
 /// and shared by all connections.
 final class DateCache: Sendable {
     static let shared = DateCache()
 
-    private let cache = Mutex<(second: Int, line: [UInt8])>((-1, []))
+    private let cache = LockedState<(second: Int, line: [UInt8])>((-1, []))
 
     /// `Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n` for the current second.
     func headerLine() -> [UInt8] {

@@ -7,7 +7,7 @@ import Synchronization
 /// The state shared by the listener and all connections of one ``HTTPServer``.
 ///
 /// Threading: the listener source and `acceptPaused` live on `acceptQueue`; the connection
-/// registry is behind a `Mutex`; flags are atomics. Hence `@unchecked Sendable`.
+/// registry is behind a lock; flags are atomics. Hence `@unchecked Sendable`.
 final class ServerCore: @unchecked Sendable {
     let configuration: HTTPServer.Configuration
     let router: Router
@@ -15,7 +15,7 @@ final class ServerCore: @unchecked Sendable {
     let acceptQueue = DispatchQueue(label: "http1.accept")
     let connectionsClosed = DispatchGroup()
     private let shuttingDown = Atomic<Bool>(false)
-    private let registry = Mutex<[Int32: Connection]>([:])
+    private let registry = LockedState<[Int32: Connection]>([:])
     private let active = Atomic<Int>(0)
     private var listenerFD: Int32 = -1
     private var listenerSource: DispatchSourceRead?

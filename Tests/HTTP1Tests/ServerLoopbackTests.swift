@@ -251,6 +251,51 @@ import Testing
         #expect(try client.isClosedByServer())
     }
 
+    @Test func bodyThatStopsArrivingIsAnswered408() throws {
+        var limits = HTTPLimits()
+        limits.bodyReadTimeout = .milliseconds(300)
+        let server = try TestServer(limits: limits, configure: standardRoutes)
+        defer { server.stop() }
+        let client = try server.client()
+        try client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+        let response = try client.readResponse()  // blocks until the server gives up on the body
+        #expect(response.status == 408)
+        #expect(response.bodyText.contains("request_timeout"))
+        #expect(try client.isClosedByServer())
+    }
+
+    @Test func clientThatStopsReadingIsCutAfterTheWriteStallTimeout() throws {
+        var limits = HTTPLimits()
+        limits.writeStallTimeout = .milliseconds(300)
+        let payload = [UInt8](repeating: 7, count: 32 << 20)
+        let failure = LockedBox<HTTPIOError?>(nil)
+        let failed = DispatchSemaphore(value: 0)
+        let server = try TestServer(limits: limits) { router in
+            router.on(.get, "/big") { _, _, response in
+                do {
+                    try response.respond(.ok, body: payload)
+                } catch {
+                    failure.set(error as? HTTPIOError)
+                    failed.signal()
+                    throw error
+                }
+            }
+        }
+        defer { server.stop() }
+        let client = try server.client()
+        try client.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        failed.wait()  // the server reports the stalled write; only then does the client read
+        #expect(failure.get() == .timedOut)
+        var total = 0
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(client.fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            total += n
+        }
+        #expect(total < payload.count)
+    }
+
     @Test func servesOverIPv6Loopback() throws {
         let server = try TestServer(host: "::1", configure: standardRoutes)
         defer { server.stop() }
@@ -383,4 +428,25 @@ final class Flag: Sendable {
     private let value = Atomic<Bool>(false)
     func set() { value.store(true, ordering: .releasing) }
     var isSet: Bool { value.load(ordering: .acquiring) }
+}
+
+/// A lock-protected value for handlers to hand results to the test thread.
+final class LockedBox<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLockLike()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func set(_ newValue: Value) { lock.locked { value = newValue } }
+    func get() -> Value { lock.locked { value } }
+}
+
+/// pthread mutex (seen by ThreadSanitizer).
+final class NSLockLike: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    init() { pthread_mutex_init(mutex, nil) }
+    deinit { pthread_mutex_destroy(mutex); mutex.deallocate() }
+    func locked<R>(_ body: () -> R) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body()
+    }
 }
