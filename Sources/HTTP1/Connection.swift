@@ -383,7 +383,12 @@ final class Connection: @unchecked Sendable {
             headBuffer.append(contentsOf: field.value.utf8)
             headBuffer.append(contentsOf: "\r\n".utf8)
         }
-        if current.closeAfterResponse { headBuffer.append(contentsOf: "Connection: close\r\n".utf8) }
+        if current.closeAfterResponse {
+            headBuffer.append(contentsOf: "Connection: close\r\n".utf8)
+        } else if current.request.version == .http1_0 {
+            // RFC 9112 §9.3: an HTTP/1.0 client only keeps the connection when told so.
+            headBuffer.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+        }
         headBuffer.append(contentsOf: "\r\n".utf8)
         current.headPending = true
         exchange = current

@@ -165,6 +165,19 @@ import Testing
         #expect(try client.isClosedByServer())
     }
 
+    @Test func http10ClientIsKeptAliveOnlyWhenItAsks() throws {
+        let server = try TestServer(configure: standardRoutes)
+        defer { server.stop() }
+        let keep = try server.client()
+        try keep.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        #expect(try keep.readResponse().headers["Connection"] == "keep-alive")
+        try keep.send("GET /n/2 HTTP/1.0\r\n\r\n")
+        let last = try keep.readResponse()
+        #expect(last.bodyText == "2")
+        #expect(last.headers["Connection"] == "close")
+        #expect(try keep.isClosedByServer())
+    }
+
     @Test func rawBodyLandsInTheHandlersOwnBuffer() throws {
         let server = try TestServer { router in
             router.on(.post, "/sum") { _, body, response in
