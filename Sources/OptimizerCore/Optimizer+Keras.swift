@@ -57,8 +57,10 @@ extension Optimizer {
         if let clip = c.clipnorm {
             let cn = Float(clip)
             let norm = Self.l2Norm(g)
-            let divisor = max(norm, cn)
-            for i in 0..<g.count { g[i] = (g[i] * cn) / divisor }
+            // XLA turns the division by one broadcast scalar into a multiplication by its
+            // reciprocal; doing the same matches Keras bit for bit (Fixtures/README.md).
+            let reciprocal = 1 / max(norm, cn)
+            for i in 0..<g.count { g[i] = (g[i] * cn) * reciprocal }
         } else if let clip = c.globalClipnorm {
             let norm = Self.l2Norm(g)
             // `clip · min(1/n, 1/clip) + (n − n)`: the last term turns an infinite norm into NaN.

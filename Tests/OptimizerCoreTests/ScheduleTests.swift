@@ -146,3 +146,23 @@ import Testing
         #expect(accumulating.params.array == [-0.5], "the update at raw iteration 1 uses values[1]")
     }
 }
+
+/// Every schedule value Keras 3.15.1 computed at steps 0...60 (Fixtures/schedules.json, made by
+/// Fixtures/generate.py with the real framework), bit for bit.
+@Suite struct ScheduleFixtureTests {
+    @Test func everyScheduleMatchesKerasBitForBit() throws {
+        let file = TestPaths.fixturesDirectory.appendingPathComponent("schedules.json")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as! [String: Any]
+        let steps = (object["steps"] as! [NSNumber]).map(\.intValue)
+        let schedules = object["schedules"] as! [[String: Any]]
+        #expect(schedules.count >= 12)
+        for entry in schedules {
+            let schedule = try LearningRateSchedule(parsing: ConfigValue(json: entry["learning_rate"]!))
+            let values = GoldenCase.floats(entry["values"])
+            for (step, expected) in zip(steps, values) {
+                let actual = schedule.value(at: step)
+                #expect(actual.bitPattern == expected.bitPattern, "\(entry["name"]!) at step \(step): \(actual) vs Keras \(expected)")
+            }
+        }
+    }
+}
