@@ -7,6 +7,7 @@ let package = Package(
     name: "optd",
     platforms: [.macOS(.v14)],
     products: [
+        .executable(name: "optd", targets: ["optd"]),
         .executable(name: "optd-bench", targets: ["optd-bench"]),
         .executable(name: "http1-echo", targets: ["http1-echo"]),
         .library(name: "OptimizerCore", targets: ["OptimizerCore"]),
@@ -17,6 +18,7 @@ let package = Package(
         .target(name: "HTTP1"),
         // The service: sessions, routes, codecs, persistence. Uses both floors below it.
         .target(name: "OptdServer", dependencies: ["OptimizerCore", "HTTP1"]),
+        .executableTarget(name: "optd", dependencies: ["OptdServer"]),
         .executableTarget(name: "optd-bench", dependencies: ["OptimizerCore", "OptdServer"]),
         .executableTarget(name: "http1-echo", dependencies: ["HTTP1"]),
         // Fixtures/ holds reference trajectories (JSON) read from disk at test time.

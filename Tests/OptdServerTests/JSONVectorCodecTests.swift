@@ -124,12 +124,19 @@ func strtofReference(_ text: String) -> Float { text.withCString { strtof($0, ni
         #expect(throws: JSONDecodeError.nonFinite(index: 1)) { try parseFloats("[0, 1" + String(repeating: "0", count: 1000) + "]") }
     }
 
+    /// Python's json.dumps writes these for nan and inf; they are refused as non-finite values.
+    @Test func nanAndInfinityLiteralsAreNonFinite() {
+        #expect(throws: JSONDecodeError.nonFinite(index: 1)) { try parseFloats("[1, NaN]") }
+        #expect(throws: JSONDecodeError.nonFinite(index: 0)) { try parseFloats("[Infinity, 1]") }
+        #expect(throws: JSONDecodeError.nonFinite(index: 2)) { try parseFloats("[1, 2, -Infinity]") }
+    }
+
     @Test func tinyNumbersUnderflowToZeroOrSubnormals() throws {
         #expect(try parseFloats("[1e-50, -1e-50, 1e-45]").values == [0, -0.0, .leastNonzeroMagnitude])
     }
 
-    @Test(arguments: ["[01]", "[+1]", "[.5]", "[1.]", "[1e]", "[1e+]", "[-]", "[NaN]", "[Infinity]", "[-Infinity]",
-                      "[1,]", "[,1]", "[1 2]", "[1,,2]", "[1]x", "[1", "[", "", "1", "{}", "[\"1\"]", "[true]",
+    @Test(arguments: ["[01]", "[+1]", "[.5]", "[1.]", "[1e]", "[1e+]", "[-]",
+                      "[1,]", "[,1]", "[1 2]", "[1,,2]", "[1]x", "[1", "[", "", "1", "{}", "[\"1\"]", "[true]", "[nan]", "[Inf]",
                       "[null]", "[[1]]", "[0x10]", "[1e5.5]", "[- 1]", "[1_000]", "[１]"])
     func malformedArraysAreSyntaxErrors(_ text: String) {
         #expect(throws: JSONDecodeError.self, "\(text)") { try parseFloats(text) }

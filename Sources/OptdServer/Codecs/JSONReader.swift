@@ -85,6 +85,8 @@ package struct JSONReader: ~Copyable {
         if peek() == UInt8(ascii: "]") { index += 1; return }
         while true {
             skipWhitespace()
+            // Not JSON, but what Python's json.dumps writes for nan/inf: name it for what it is.
+            if nonFiniteLiteralAhead() { throw .nonFinite(index: sink.count) }
             let value = try readFloat()
             if !value.isFinite { throw .nonFinite(index: sink.count) }
             sink.append(value)
@@ -97,6 +99,17 @@ package struct JSONReader: ~Copyable {
             index -= 1
             throw fail("expected ',' or ']' in an array of numbers")
         }
+    }
+
+    /// `NaN`, `Infinity` or `-Infinity` at the cursor.
+    private func nonFiniteLiteralAhead() -> Bool {
+        guard let first = peek(), first == UInt8(ascii: "N") || first == UInt8(ascii: "I") || first == UInt8(ascii: "-") else {
+            return false
+        }
+        for word in ["NaN", "Infinity", "-Infinity"] where bytes.count - index >= word.utf8.count {
+            if zip(word.utf8, bytes[index...]).allSatisfy({ $0 == $1 }) { return true }
+        }
+        return false
     }
 
     /// One JSON number as the nearest float32 (infinite when beyond float32's range).

@@ -1,0 +1,81 @@
+import Dispatch
+import Foundation
+import HTTP1
+
+/// Builds and runs optd: the thin `main` calls `OptdApp.main`, tests call `OptdApp.start`.
+public enum OptdApp {
+    /// A started server.
+    public struct Running: Sendable {
+        public let service: OptdService
+        public let server: HTTPServer
+        public let port: Int
+    }
+
+    /// Starts serving in the background and returns once the port is bound and sessions are
+    /// ready.
+    public static func start(_ options: ServiceOptions) throws -> Running {
+        try FileManager.default.createDirectory(atPath: options.dataDirectory, withIntermediateDirectories: true)
+        let service = OptdService(options: options)
+        let server = HTTPServer(configuration: .init(host: options.host, port: options.port, limits: options.limits),
+                                router: service.router())
+        let port = try server.start()
+        service.markReady()
+        return Running(service: service, server: server, port: port)
+    }
+
+    /// `optd [options]` or `optd healthcheck`. Never returns while serving; exits 0 after a
+    /// graceful SIGTERM/SIGINT shutdown.
+    public static func main(_ arguments: [String], environment: [String: String]) -> Never {
+        if arguments.first == "healthcheck" {
+            exit(Healthcheck.run(Array(arguments.dropFirst()), environment: environment))
+        }
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print(ServiceOptions.usage)
+            exit(0)
+        }
+        let options: ServiceOptions
+        do {
+            options = try ServiceOptions.parse(arguments, environment: environment)
+        } catch {
+            Log.standardError("optd: \(error)\n\(ServiceOptions.usage)\n")
+            exit(2)
+        }
+        let running: Running
+        do {
+            running = try start(options)
+        } catch {
+            Log.standardError("optd: cannot start: \(error)\n")
+            exit(1)
+        }
+        switch options.logFormat {
+        case .text: Log.standardError("optd listening on \(options.host):\(running.port)\n")
+        case .json: Log.standardError("{\"level\":\"info\",\"msg\":\"listening\",\"host\":\"\(options.host)\",\"port\":\(running.port)}\n")
+        }
+        handleSignals(running, grace: options.shutdownGrace)
+        dispatchMain()
+    }
+
+    /// SIGTERM/SIGINT: stop taking work, let in-flight requests finish, exit 0.
+    private static func handleSignals(_ running: Running, grace: Double) {
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                running.service.markShuttingDown()
+                running.server.shutdown(gracePeriod: .milliseconds(Int(grace * 1000)))
+                Log.standardError("optd: stopped\n")
+                exit(0)
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    nonisolated(unsafe) private static var signalSources: [DispatchSourceSignal] = []
+}
+
+enum Log {
+    static func standardError(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

@@ -1,0 +1,63 @@
+import HTTP1
+import OptimizerCore
+import Synchronization
+
+/// The optd API (SPEC §3) on top of the HTTP/1.1 server: routes, content negotiation, and the
+/// one place where service errors become problem+json answers.
+public final class OptdService: Sendable {
+    let options: ServiceOptions
+    let store = SessionStore()
+    let metrics = Metrics()
+    private let readiness = Atomic<Int>(Readiness.starting.rawValue)
+
+    enum Readiness: Int { case starting, ready, shuttingDown }
+
+    public init(options: ServiceOptions) {
+        self.options = options
+    }
+
+    /// Marks restore as done: /readyz answers 200 from now on.
+    public func markReady() { readiness.store(Readiness.ready.rawValue, ordering: .releasing) }
+
+    /// /readyz answers 503 from now on; new requests that reach a handler get 503 too.
+    public func markShuttingDown() { readiness.store(Readiness.shuttingDown.rawValue, ordering: .releasing) }
+
+    var state: Readiness { Readiness(rawValue: readiness.load(ordering: .acquiring))! }
+
+    /// Every route of the API, in one table.
+    public func router() -> Router {
+        var router = Router()
+        let open = true, guarded = false
+        route(&router, .get, "/healthz", public: open, OptdService.health)
+        route(&router, .get, "/readyz", public: open, OptdService.ready)
+        route(&router, .get, "/metrics", public: guarded, OptdService.metricsText)
+        route(&router, .get, "/v1/optimizers", public: guarded, OptdService.optimizers)
+        route(&router, .post, "/v1/sessions", public: guarded, OptdService.createSession)
+        route(&router, .get, "/v1/sessions", public: guarded, OptdService.listSessions)
+        route(&router, .get, "/v1/sessions/{id}", public: guarded, OptdService.getSession)
+        route(&router, .patch, "/v1/sessions/{id}", public: guarded, OptdService.patchSession)
+        route(&router, .delete, "/v1/sessions/{id}", public: guarded, OptdService.deleteSession)
+        route(&router, .get, "/v1/sessions/{id}/params", public: guarded, OptdService.getParams)
+        route(&router, .put, "/v1/sessions/{id}/params", public: guarded, OptdService.putParams)
+        route(&router, .post, "/v1/sessions/{id}/step", public: guarded, OptdService.step)
+        return router
+    }
+
+    typealias Handler = @Sendable (OptdService) -> (HTTPRequest, RequestBody, ResponseWriter) throws -> Void
+
+    /// Registers a handler behind the checks every request gets, and maps its errors.
+    private func route(_ router: inout Router, _ method: HTTPMethod, _ pattern: String, public isPublic: Bool,
+                       _ handler: @escaping Handler) {
+        router.on(method, pattern) { [self] request, body, response in
+            do {
+                if !isPublic {
+                    try Auth.check(request.headers, token: options.authToken)
+                    if state == .shuttingDown { throw ServiceError.shuttingDown }
+                }
+                try handler(self)(request, body, response)
+            } catch let error as ServiceError {
+                throw error.problem
+            }
+        }
+    }
+}

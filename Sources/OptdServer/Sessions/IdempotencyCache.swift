@@ -1,0 +1,50 @@
+import OptimizerCore
+
+/// The last 1024 `Idempotency-Key`s a session applied, with what each step answered (SPEC §3).
+///
+/// Answers are parameter vectors, which can be large, so their copies are kept only within a
+/// byte budget, newest first; an older key is still recognised (never applied twice) and keeps
+/// its step number. A retry whose answer was dropped is answered from the live parameters if the
+/// session has not moved since, and refused otherwise (`idempotency_answer_expired`).
+struct IdempotencyCache {
+    struct Entry {
+        let step: Int
+        /// The parameters right after that step, nil once dropped for the byte budget.
+        var params: FloatBuffer?
+    }
+
+    static let capacity = 1024
+    let byteBudget: Int
+    private var entries: [String: Entry] = [:]
+    /// Keys oldest first.
+    private var order: [String] = []
+    private var heldBytes = 0
+
+    init(byteBudget: Int = 64 << 20) {
+        self.byteBudget = byteBudget
+    }
+
+    func lookup(_ key: String) -> Entry? { entries[key] }
+
+    mutating func record(_ key: String, step: Int, params: FloatBuffer) {
+        if entries[key] != nil { return }
+        entries[key] = Entry(step: step, params: params)
+        order.append(key)
+        heldBytes += params.count * 4
+        if order.count > Self.capacity {
+            let oldest = order.removeFirst()
+            if let dropped = entries.removeValue(forKey: oldest), let p = dropped.params { heldBytes -= p.count * 4 }
+        }
+        // Drop vectors oldest first until within budget; the newest answer is always kept.
+        var i = 0
+        while heldBytes > byteBudget, i < order.count - 1 {
+            if let p = entries[order[i]]?.params {
+                heldBytes -= p.count * 4
+                entries[order[i]]?.params = nil
+            }
+            i += 1
+        }
+    }
+
+    var count: Int { order.count }
+}
