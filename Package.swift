@@ -25,6 +25,8 @@ let package = Package(
         .testTarget(name: "OptimizerCoreTests", dependencies: ["OptimizerCore"], exclude: ["Fixtures"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "OptdServerTests", dependencies: ["OptdServer", "OptimizerCore"]),
+        // End to end: starts the real `optd` binary (built because of this dependency).
+        .testTarget(name: "OptdE2ETests", dependencies: ["optd"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// The real `optd` binary, started on a free loopback port with a temporary data dir, and
+/// stopped by its PID. Start-up is synchronised on its `optd listening on HOST:PORT` line.
+final class OptdProcess: @unchecked Sendable {  // fields set once in init; stderr guarded by lock
+    let process = Process()
+    let port: Int
+    let dataDirectory: URL
+    private let log = LockedBox(Data())
+
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    /// The binary SwiftPM built beside the test bundle (or `OPTD_BINARY`).
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["OPTD_BINARY"] { return URL(fileURLWithPath: path) }
+        var dir = Bundle.main.bundleURL
+        if dir.pathExtension == "xctest" { dir.deleteLastPathComponent() }
+        return dir.appendingPathComponent("optd")
+    }
+
+    init(arguments: [String] = [], environment: [String: String] = [:]) throws {
+        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("optd-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        process.executableURL = Self.binary
+        process.arguments = ["--host", "127.0.0.1", "--port", "0", "--data-dir", dataDirectory.path] + arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        let listening = DispatchSemaphore(value: 0)
+        let found = LockedBox<Int?>(nil)
+        let log = self.log
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil; listening.signal(); return }
+            log.update { $0.append(data) }
+            if found.value == nil, let port = Self.listeningPort(in: String(decoding: log.value, as: UTF8.self)) {
+                found.value = port
+                listening.signal()
+            }
+        }
+        try process.run()
+        guard listening.wait(timeout: .now() + 30) == .success, let port = found.value else {
+            process.terminate()
+            throw Failure(description: "optd did not report its port; stderr: \(String(decoding: log.value, as: UTF8.self))")
+        }
+        self.port = port
+    }
+
+    var stderr: String { String(decoding: log.value, as: UTF8.self) }
+
+    static func listeningPort(in text: String) -> Int? {
+        guard let range = text.range(of: "optd listening on ") else { return nil }
+        let line = text[range.upperBound...].prefix { $0 != "\n" }
+        guard text[range.upperBound...].contains("\n"), let colon = line.lastIndex(of: ":") else { return nil }
+        return Int(line[line.index(after: colon)...])
+    }
+
+    /// SIGTERM by PID; returns the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: dataDirectory)
+        return process.terminationStatus
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+    func client() throws -> HTTPTestClient { try HTTPTestClient(port: port) }
+}
+
+final class LockedBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _value: T
+    init(_ value: T) { _value = value }
+    var value: T {
+        get { lock.withLock { _value } }
+        set { lock.withLock { _value = newValue } }
+    }
+    func update(_ body: (inout T) -> Void) { lock.withLock { body(&_value) } }
+}
