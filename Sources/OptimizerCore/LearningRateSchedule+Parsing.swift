@@ -41,7 +41,9 @@ extension LearningRateSchedule {
         case "cosine_decay_restarts":
             return [initial,
                     Field(name: "first_decay_steps", type: .number, defaultValue: nil, range: .above(0)),
-                    Field(name: "t_mul", type: .number, defaultValue: .number(2), range: .above(0)),
+                    // Below 1 the periods shrink geometrically and the schedule runs out (NaN)
+                    // after 1/(1 − t_mul) first periods.
+                    Field(name: "t_mul", type: .number, defaultValue: .number(2), range: .atLeast(1)),
                     Field(name: "m_mul", type: .number, defaultValue: .number(1), range: .atLeast(0)),
                     Field(name: "alpha", type: .number, defaultValue: .number(0), range: .closed(0, 1))]
         default:
@@ -64,13 +66,13 @@ extension LearningRateSchedule {
             return
         }
         let fields = Self.fields(of: name)
-        for key in object.keys where key != "schedule" && !fields.contains(where: { $0.name == key }) {
+        for key in object.keys.sorted() where key != "schedule" && !fields.contains(where: { $0.name == key }) {
             throw .unknownField(field: "\(path).\(key)")
         }
         var resolved: [String: ConfigValue] = [:]
         for field in fields {
-            let given = object[field.name]
-            if let given, given != .null || field.defaultValue == .null {
+            // As at the top level: `null` only where the default is null (SPEC §7).
+            if let given = object[field.name] {
                 resolved[field.name] = try Validation.check(given, type: field.type, range: field.range,
                                                             nullable: field.defaultValue == .null,
                                                             field: "\(path).\(field.name)")
@@ -107,7 +109,7 @@ extension LearningRateSchedule {
     /// Boundaries are integer steps in strictly increasing order (Keras does not check the order,
     /// but an unordered list has no sensible meaning); one more value than boundaries.
     private static func parsePiecewise(_ object: [String: ConfigValue], path: String) throws(ConfigError) -> Self {
-        for key in object.keys where !["schedule", "boundaries", "values"].contains(key) {
+        for key in object.keys.sorted() where !["schedule", "boundaries", "values"].contains(key) {
             throw .unknownField(field: "\(path).\(key)")
         }
         func array(_ key: String) throws(ConfigError) -> [ConfigValue] {

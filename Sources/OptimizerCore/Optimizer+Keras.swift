@@ -6,15 +6,18 @@ extension Optimizer {
         let c = config
         let n = size
         // The `iterations` property counts updates when accumulating; schedules see the raw count.
-        let iterations = c.gradientAccumulationSteps.map { step / $0 } ?? step
+        let iterations = self.iterations
 
         if let scale = c.lossScaleFactor {
-            let s = Float(scale)
-            for i in 0..<n { g[i] = g[i] / s }
+            // `g / scale` divides by one broadcast scalar, which XLA compiles to a multiplication
+            // by its reciprocal (as measured for clipnorm and accumulation; exact for powers of two).
+            let reciprocal = 1 / Float(scale)
+            for i in 0..<n { g[i] = g[i] * reciprocal }
         }
 
         var isUpdate = true
         if let k = c.gradientAccumulationSteps, let acc = slot(named: "accumulated_gradient") {
+            // `acc` exists whenever accumulation is on (created with the configuration).
             if (step + 1) % k != 0 {
                 for i in 0..<n { acc.base[i] = g[i] + acc.base[i] }
                 isUpdate = false
@@ -85,7 +88,7 @@ extension Optimizer {
         let n = size, p = params.base
         switch c.kind {
         case .sgd:
-            SGD.keras(count: n, params: p, gradient: g, momentum: slot(named: "momentum")?.base,
+            SGD.keras(count: n, params: p, gradient: g, momentum: slot(named: "momentum", if: c.momentum != 0),
                       lr: lr, momentum: Float(c.momentum), nesterov: c.nesterov)
         case .adagrad:
             Adagrad.keras(count: n, params: p, gradient: g, accumulator: slot(named: "accumulator")!.base,
@@ -94,12 +97,12 @@ extension Optimizer {
             let s = RMSprop.KerasScalars(lr: lr, rho: Float(c.rho), oneMinusRho: Float(1 - c.rho),
                                          momentum: Float(c.momentum), epsilon: Float(c.epsilon))
             RMSprop.keras(count: n, params: p, gradient: g, velocity: slot(named: "velocity")!.base,
-                          momentum: slot(named: "momentum")?.base,
-                          averageGradient: slot(named: "average_gradient")?.base, s)
+                          momentum: slot(named: "momentum", if: c.momentum > 0),
+                          averageGradient: slot(named: "average_gradient", if: c.centered), s)
         case .adam, .adamw:
             let s = Adam.KerasScalars(lr: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, t: t)
             Adam.keras(count: n, params: p, gradient: g, momentum: slot(named: "momentum")!.base,
-                       velocity: slot(named: "velocity")!.base, velocityHat: slot(named: "velocity_hat")?.base, s)
+                       velocity: slot(named: "velocity")!.base, velocityHat: slot(named: "velocity_hat", if: c.amsgrad), s)
         }
     }
 }

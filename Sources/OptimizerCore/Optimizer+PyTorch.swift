@@ -28,13 +28,13 @@ extension Optimizer {
                                          momentum: Float(c.momentum), epsilon: Float(c.epsilon),
                                          weightDecay: Float(wd), maximize: c.maximize)
             RMSprop.pytorch(count: n, params: p, gradient: grad, squareAverage: slot(named: "square_avg")!.base,
-                            momentumBuffer: slot(named: "momentum_buffer")?.base,
-                            gradientAverage: slot(named: "grad_avg")?.base, s)
+                            momentumBuffer: slot(named: "momentum_buffer", if: c.momentum > 0),
+                            gradientAverage: slot(named: "grad_avg", if: c.centered), s)
         case .adam, .adamw:
             let s = Adam.TorchScalars(lr: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: wd,
                                       decoupled: c.kind == .adamw, maximize: c.maximize, t: t)
             Adam.pytorch(count: n, params: p, gradient: grad, expAvg: slot(named: "exp_avg")!.base,
-                         expAvgSq: slot(named: "exp_avg_sq")!.base, maxExpAvgSq: slot(named: "max_exp_avg_sq")?.base, s)
+                         expAvgSq: slot(named: "exp_avg_sq")!.base, maxExpAvgSq: slot(named: "max_exp_avg_sq", if: c.amsgrad), s)
         }
     }
 }

@@ -5,13 +5,17 @@
 /// parameters move on every N-th; otherwise every step is an update. A gradient is checked in
 /// full before anything changes, so a rejected one leaves the optimizer exactly as it was.
 ///
-/// Not thread-safe: the owner serialises access (one step at a time per session).
-public struct Optimizer: Sendable {
+/// Non-copyable: its buffers are mutated in place, so a copy would silently share them. Use
+/// `restoring` with copied buffers for a real copy. Not thread-safe: the owner serialises access.
+public struct Optimizer: ~Copyable, Sendable {
     public private(set) var config: OptimizerConfig
     public let params: FloatBuffer
     /// State buffers in a stable order; see `OptimizerConfig.slotSpecs` for the names.
     public private(set) var slots: [Slot]
     public private(set) var step: Int
+
+    /// Restored step counts stay far from overflow and exact in a double (2^53).
+    public static let maxStep = 1 << 53
 
     public var size: Int { params.count }
 
@@ -24,24 +28,26 @@ public struct Optimizer: Sendable {
         createMissingSlots()
     }
 
-    /// Restores saved state. Every buffer the configuration needs must be present with the
-    /// parameters' size, and no other; a lazily created buffer (torch SGD's momentum) may be absent.
+    /// Restores saved state. Every buffer the configuration uses must be present with the
+    /// parameters' size; a buffer it does not use now but could hold (kept from an earlier
+    /// configuration) is accepted; a lazily created one (torch SGD's momentum) may be absent.
     public init(config: OptimizerConfig, params: FloatBuffer, step: Int, slots saved: [String: FloatBuffer]) throws(StateError) {
         guard step >= 0 else { throw .negativeStep(step) }
-        let specs = config.slotSpecs
-        for name in saved.keys.sorted() where !specs.contains(where: { $0.name == name }) {
+        guard step <= Self.maxStep else { throw .stepTooLarge(step) }
+        let possible = config.possibleSlotNames
+        for name in saved.keys.sorted() where !possible.contains(name) {
             throw .unexpectedSlot(name)
         }
+        for spec in config.slotSpecs where saved[spec.name] == nil && spec.initial != .lazy {
+            throw .missingSlot(spec.name)
+        }
         var slots: [Slot] = []
-        for spec in specs {
-            guard let buffer = saved[spec.name] else {
-                if spec.initial == .lazy { continue }
-                throw .missingSlot(spec.name)
-            }
+        for name in saved.keys.sorted() {
+            let buffer = saved[name]!
             guard buffer.count == params.count else {
-                throw .slotSize(name: spec.name, expected: params.count, got: buffer.count)
+                throw .slotSize(name: name, expected: params.count, got: buffer.count)
             }
-            slots.append(Slot(name: spec.name, buffer: buffer))
+            slots.append(Slot(name: name, buffer: buffer))
         }
         self.config = config
         self.params = params
@@ -54,17 +60,28 @@ public struct Optimizer: Sendable {
     }
 
     /// The Keras EMA of the parameters (`use_ema`), nil when off.
-    public var emaAverage: FloatBuffer? { slot(named: "ema_average") }
+    public var emaAverage: FloatBuffer? { config.useEMA ? slot(named: "ema_average") : nil }
 
-    /// Switches to `newConfig` (same optimizer and convention), keeping the state that still
-    /// applies. Buffers the new configuration adds start at their initial values (as a framework
-    /// would create them); buffers it no longer uses are dropped.
-    public mutating func reconfigure(_ newConfig: OptimizerConfig) {
+    /// Keras's `iterations` property: updates so far (gradients / N when accumulating N).
+    var iterations: Int { config.gradientAccumulationSteps.map { step / $0 } ?? step }
+
+    /// Switches to `newConfig` (same optimizer and convention), keeping the state.
+    ///
+    /// Before the first step the state is rebuilt from the new configuration, as a framework
+    /// builds it at its first update. After it, buffers are kept even when the new
+    /// configuration stops using them (as torch's state dict and Keras's variables are), and
+    /// buffers it newly needs start at their initial values. Changing
+    /// `gradient_accumulation_steps` after the first step is refused: it would drop acknowledged
+    /// gradients and move Adam's bias correction.
+    public mutating func reconfigure(_ newConfig: OptimizerConfig) throws(ConfigError) {
         precondition(newConfig.kind == config.kind && newConfig.convention == config.convention,
                      "reconfigure keeps the optimizer and convention")
+        if step > 0, newConfig.gradientAccumulationSteps != config.gradientAccumulationSteps {
+            throw .conflict(field: "gradient_accumulation_steps",
+                            reason: "cannot change after the first step (it is \(config.gradientAccumulationSteps.map(String.init) ?? "null"))")
+        }
         config = newConfig
-        let specs = newConfig.slotSpecs
-        slots.removeAll { slot in !specs.contains { $0.name == slot.name } }
+        if step == 0 { slots.removeAll() }
         createMissingSlots()
     }
 
@@ -77,19 +94,23 @@ public struct Optimizer: Sendable {
         if bad, let index = vector.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(index: index) }
     }
 
-    /// Overwrites the parameters (PUT params). State buffers are kept.
+    /// Overwrites the parameters (PUT params). State buffers are kept; before the first update
+    /// the EMA follows (it equals the parameters until then).
     public mutating func replaceParams(with values: UnsafeBufferPointer<Float>) throws(StepError) {
         try validate(values)
         params.assign(from: values)
+        if iterations == 0, let average = emaAverage { average.assign(from: values) }
     }
 
     /// Applies one gradient. `gradient` is the caller's buffer and serves as scratch space (loss
     /// scaling, clipping and averaging happen in place), so a step allocates nothing.
     public mutating func apply(gradient: UnsafeMutableBufferPointer<Float>) throws(StepError) {
         try validate(UnsafeBufferPointer(gradient))
-        switch config.convention {
-        case .keras: applyKeras(gradient)
-        case .pytorch: applyPyTorch(gradient)
+        if size > 0 {
+            switch config.convention {
+            case .keras: applyKeras(gradient)
+            case .pytorch: applyPyTorch(gradient)
+            }
         }
         step += 1
     }
@@ -99,12 +120,18 @@ public struct Optimizer: Sendable {
             let buffer: FloatBuffer
             switch spec.initial {
             case .zeros: buffer = FloatBuffer(count: size)
-            case .constant(let value): buffer = FloatBuffer(count: size, repeating: value)
+            case .accumulator: buffer = FloatBuffer(count: size, repeating: Float(config.initialAccumulatorValue))
             case .params: buffer = params.copy()
             case .lazy: continue
             }
             slots.append(Slot(name: spec.name, buffer: buffer))
         }
+    }
+
+    /// The buffer `name` if the configuration uses it now (`enabled`), else nil: a kept but
+    /// unused buffer is left alone, as the frameworks leave theirs.
+    func slot(named name: String, if enabled: Bool) -> UnsafeMutablePointer<Float>? {
+        enabled ? slot(named: name)?.base : nil
     }
 
     /// Creates a lazily initialised buffer; returns it and whether it was just created.

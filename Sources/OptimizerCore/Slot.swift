@@ -8,7 +8,8 @@ public struct Slot: Sendable {
 /// What a slot holds before the first step.
 enum SlotInitial: Equatable {
     case zeros
-    case constant(Float)
+    /// `initial_accumulator_value` (Adagrad).
+    case accumulator
     /// A copy of the parameters (the EMA: before the first update the average is the parameters).
     case params
     /// Created by the first step that needs it (torch SGD's `momentum_buffer` starts as a copy of
@@ -22,26 +23,38 @@ struct SlotSpec {
 }
 
 extension OptimizerConfig {
-    /// The state buffers this configuration needs, in a stable order.
+    /// The state buffers this configuration uses, in a stable order.
     var slotSpecs: [SlotSpec] {
+        Self.slotSpecs(kind, convention, momentum: momentum != 0, centered: centered, amsgrad: amsgrad,
+                       accumulating: gradientAccumulationSteps != nil, ema: useEMA)
+    }
+
+    /// Every buffer an optimizer of this kind and convention can hold (a restored session may
+    /// keep buffers its current configuration no longer uses).
+    var possibleSlotNames: Set<String> {
+        Set(Self.slotSpecs(kind, convention, momentum: true, centered: true, amsgrad: true, accumulating: true, ema: true).map(\.name))
+    }
+
+    private static func slotSpecs(_ kind: OptimizerKind, _ convention: Convention, momentum: Bool, centered: Bool,
+                                  amsgrad: Bool, accumulating: Bool, ema: Bool) -> [SlotSpec] {
         var specs: [SlotSpec] = []
         func add(_ name: String, _ initial: SlotInitial = .zeros) { specs.append(SlotSpec(name: name, initial: initial)) }
         switch (kind, convention) {
         case (.sgd, .keras):
-            if momentum != 0 { add("momentum") }
+            if momentum { add("momentum") }
         case (.sgd, .pytorch):
-            if momentum != 0 { add("momentum_buffer", .lazy) }
+            if momentum { add("momentum_buffer", .lazy) }
         case (.adagrad, .keras):
-            add("accumulator", .constant(Float(initialAccumulatorValue)))
+            add("accumulator", .accumulator)
         case (.adagrad, .pytorch):
-            add("sum", .constant(Float(initialAccumulatorValue)))
+            add("sum", .accumulator)
         case (.rmsprop, .keras):
             add("velocity")
-            if momentum > 0 { add("momentum") }
+            if momentum { add("momentum") }
             if centered { add("average_gradient") }
         case (.rmsprop, .pytorch):
             add("square_avg")
-            if momentum > 0 { add("momentum_buffer") }
+            if momentum { add("momentum_buffer") }
             if centered { add("grad_avg") }
         case (.adam, .keras), (.adamw, .keras):
             add("momentum")
@@ -53,8 +66,8 @@ extension OptimizerConfig {
             if amsgrad { add("max_exp_avg_sq") }
         }
         if convention == .keras {
-            if gradientAccumulationSteps != nil { add("accumulated_gradient") }
-            if useEMA { add("ema_average", .params) }
+            if accumulating { add("accumulated_gradient") }
+            if ema { add("ema_average", .params) }
         }
         return specs
     }

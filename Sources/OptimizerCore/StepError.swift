@@ -19,6 +19,7 @@ public enum StateError: Error, Sendable, Equatable {
     case unexpectedSlot(String)
     case slotSize(name: String, expected: Int, got: Int)
     case negativeStep(Int)
+    case stepTooLarge(Int)
 
     public var message: String {
         switch self {
@@ -26,6 +27,7 @@ public enum StateError: Error, Sendable, Equatable {
         case .unexpectedSlot(let name): "state tensor '\(name)' does not belong to this optimizer"
         case let .slotSize(name, expected, got): "state tensor '\(name)' has \(got) elements, expected \(expected)"
         case .negativeStep(let step): "step \(step) is negative"
+        case .stepTooLarge(let step): "step \(step) is beyond \(Optimizer.maxStep)"
         }
     }
 }

@@ -140,6 +140,21 @@ struct CatalogueRow: CustomTestStringConvertible, Sendable {
         _ = try OptimizerConfig(kind: .sgd, convention: .keras, hyperparameters: ["nesterov": .bool(true)])
     }
 
+    /// The frameworks compute with float32 hyperparameters: values whose float32 rounding falls
+    /// outside the range (or overflows) would make NaN or inf parameters.
+    @Test func float32RoundingMustStayInRange() {
+        for (kind, name, value) in [(OptimizerKind.adam, "beta_1", 0.99999999), (.adam, "beta_2", 0.999999999),
+                                    (.sgd, "learning_rate", 1e39), (.sgd, "clipnorm", 1e-50), (.sgd, "loss_scale_factor", 1e-46)] {
+            #expect(throws: ConfigError.self, "\(name) = \(value)") {
+                try OptimizerConfig(kind: kind, convention: .keras, hyperparameters: [name: .number(value)])
+            }
+        }
+        #expect(throws: ConfigError.self) {
+            try LearningRateSchedule(parsing: ["schedule": "cosine_decay_restarts", "initial_learning_rate": 0.1,
+                                               "first_decay_steps": 8, "t_mul": 0.5])
+        }
+    }
+
     @Test func integersAcceptIntegralNumbers() throws {
         let config = try OptimizerConfig(kind: .sgd, convention: .keras, hyperparameters: ["gradient_accumulation_steps": .number(3.0)])
         #expect(config.gradientAccumulationSteps == 3)
@@ -191,7 +206,7 @@ struct CatalogueRow: CustomTestStringConvertible, Sendable {
         case .atLeast(let lo): [lo, lo + 1]
         case .above(let lo): [lo + 1]
         case .closed(let lo, let hi): [lo, hi]
-        case .closedOpen(let lo, let hi): [lo, hi.nextDown]
+        case .closedOpen(let lo, let hi): [lo, Double(Float(hi).nextDown)]
         }
     }
 }

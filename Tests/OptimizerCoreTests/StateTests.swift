@@ -27,12 +27,14 @@ private func fullConfigs(_ kind: OptimizerKind, _ convention: Convention) -> [St
         var original = try makeOptimizer(kc.kind, kc.convention, fullConfigs(kc.kind, kc.convention), params: rand.vector(33))
         for _ in 0..<7 { try original.apply(rand.vector(33)) }
         var reloaded = try original.reloaded()
-        #expect(reloaded.sameState(as: original))
+        let same = reloaded.sameState(as: original)
+        #expect(same)
         for step in 0..<25 {
             let g = rand.vector(33)
             try original.apply(g)
             try reloaded.apply(g)
-            #expect(reloaded.sameState(as: original), "diverged at step \(step)")
+            let same = reloaded.sameState(as: original)
+            #expect(same, "diverged at step \(step)")
         }
     }
 
@@ -49,7 +51,8 @@ private func fullConfigs(_ kind: OptimizerKind, _ convention: Convention) -> [St
         }
         #expect(throws: StepError.lengthMismatch(expected: 16, got: 15)) { try optimizer.apply(rand.vector(15)) }
         #expect(throws: StepError.lengthMismatch(expected: 16, got: 17)) { try optimizer.apply(rand.vector(17)) }
-        #expect(optimizer.sameState(as: before))
+        let unchanged = optimizer.sameState(as: before)
+        #expect(unchanged)
     }
 
     @Test func stateBuffersCarryTheFrameworksNames() throws {
@@ -90,34 +93,76 @@ private func fullConfigs(_ kind: OptimizerKind, _ convention: Convention) -> [St
         let good = ["exp_avg": FloatBuffer(count: 3), "exp_avg_sq": FloatBuffer(count: 3)]
         _ = try Optimizer(config: config, params: params, step: 4, slots: good)
         #expect(throws: StateError.missingSlot("exp_avg_sq")) {
-            try Optimizer(config: config, params: params, step: 4, slots: ["exp_avg": FloatBuffer(count: 3)])
+            _ = try Optimizer(config: config, params: params, step: 4, slots: ["exp_avg": FloatBuffer(count: 3)])
         }
         #expect(throws: StateError.unexpectedSlot("velocity")) {
-            try Optimizer(config: config, params: params, step: 4, slots: good.merging(["velocity": FloatBuffer(count: 3)]) { a, _ in a })
+            _ = try Optimizer(config: config, params: params, step: 4, slots: good.merging(["velocity": FloatBuffer(count: 3)]) { a, _ in a })
         }
         #expect(throws: StateError.slotSize(name: "exp_avg", expected: 3, got: 2)) {
-            try Optimizer(config: config, params: params, step: 4, slots: good.merging(["exp_avg": FloatBuffer(count: 2)]) { _, b in b })
+            _ = try Optimizer(config: config, params: params, step: 4, slots: good.merging(["exp_avg": FloatBuffer(count: 2)]) { _, b in b })
         }
-        #expect(throws: StateError.negativeStep(-1)) { try Optimizer(config: config, params: params, step: -1, slots: good) }
+        #expect(throws: StateError.negativeStep(-1)) { _ = try Optimizer(config: config, params: params, step: -1, slots: good) }
+        #expect(throws: StateError.stepTooLarge(Int.max)) { _ = try Optimizer(config: config, params: params, step: Int.max, slots: good) }
+        // A buffer an earlier configuration used (amsgrad) may come back with the state.
+        _ = try Optimizer(config: config, params: params, step: 4, slots: good.merging(["max_exp_avg_sq": FloatBuffer(count: 3)]) { a, _ in a })
     }
 
     @Test func reconfigureKeepsStateAndAddsNewBuffers() throws {
         var rand = Rand(seed: 8)
         var adam = try makeOptimizer(.adam, .pytorch, params: rand.vector(8))
         for _ in 0..<3 { try adam.apply(rand.vector(8)) }
-        let expAvg = try #require(adam.slot(named: "exp_avg")).array
-        adam.reconfigure(try adam.config.updating(["amsgrad": true, "learning_rate": 0.01]))
+        let expAvg = try #require(adam.slot(named: "exp_avg")?.array)
+        try adam.reconfigure(try adam.config.updating(["amsgrad": true, "learning_rate": 0.01]))
         #expect(adam.slot(named: "exp_avg")?.array == expAvg, "state kept")
         #expect(adam.slot(named: "max_exp_avg_sq")?.array == Array(repeating: 0, count: 8), "new buffer at its initial value")
         #expect(adam.step == 3)
-        adam.reconfigure(try adam.config.updating(["amsgrad": false]))
-        #expect(adam.slot(named: "max_exp_avg_sq") == nil, "unused buffer dropped")
+        try adam.apply(rand.vector(8))
+        let maxSq = try #require(adam.slot(named: "max_exp_avg_sq")?.array)
+        try adam.reconfigure(try adam.config.updating(["amsgrad": false]))
+        try adam.apply(rand.vector(8))
+        #expect(adam.slot(named: "max_exp_avg_sq")?.array == maxSq, "kept, and left alone while unused")
+    }
+
+    /// torch keeps `state["momentum_buffer"]` when momentum is switched off and on again.
+    @Test func momentumBufferSurvivesSwitchingMomentumOffAndOn() throws {
+        var sgd = try makeOptimizer(.sgd, .pytorch, ["learning_rate": 1, "momentum": 0.9], params: [0])
+        try sgd.apply([1])
+        try sgd.apply([1])  // buf = 1.9
+        try sgd.reconfigure(try sgd.config.updating(["momentum": 0]))
+        try sgd.apply([1])
+        try sgd.reconfigure(try sgd.config.updating(["momentum": 0.9]))
+        try sgd.apply([1])  // buf = 0.9·1.9 + 1
+        #expect(sgd.slot(named: "momentum_buffer")?.array == [Float(0.9) * 1.9 + 1])
+    }
+
+    @Test func accumulationStepsCannotChangeAfterTheFirstStep() throws {
+        var adam = try makeOptimizer(.adam, .keras, ["gradient_accumulation_steps": 2], params: [0, 0])
+        try adam.reconfigure(try adam.config.updating(["gradient_accumulation_steps": 4]))  // before any step: fine
+        try adam.apply([1, 1])
+        #expect(throws: ConfigError.self) { try adam.reconfigure(try adam.config.updating(["gradient_accumulation_steps": nil])) }
+        #expect(adam.config.gradientAccumulationSteps == 4)
+    }
+
+    /// Before its first update a framework has built no state, so a changed setting applies in full.
+    @Test func stateIsRebuiltWhenReconfiguredBeforeTheFirstStep() throws {
+        var adagrad = try makeOptimizer(.adagrad, .keras, params: [1, 2])
+        try adagrad.reconfigure(try adagrad.config.updating(["initial_accumulator_value": 0.5]))
+        #expect(adagrad.slot(named: "accumulator")?.array == [0.5, 0.5])
+    }
+
+    @Test func emaFollowsReplacedParamsBeforeTheFirstUpdate() throws {
+        var adam = try makeOptimizer(.adam, .keras, ["use_ema": true], params: [1, 2, 3])
+        try [10, 20, 30].withUnsafeBufferPointer { try adam.replaceParams(with: $0) }
+        #expect(adam.emaAverage?.array == [10, 20, 30])
+        try adam.apply([1, 1, 1])
+        try [0, 0, 0].withUnsafeBufferPointer { try adam.replaceParams(with: $0) }
+        #expect(adam.emaAverage?.array != [0, 0, 0], "after the first update the average has a life of its own")
     }
 
     @Test func replacingParamsKeepsStateAndChecksTheVector() throws {
         var sgd = try makeOptimizer(.sgd, .keras, ["momentum": 0.9], params: [1, 2])
         try sgd.apply([1, 1])
-        let momentum = try #require(sgd.slot(named: "momentum")).array
+        let momentum = try #require(sgd.slot(named: "momentum")?.array)
         try [5, 6].withUnsafeBufferPointer { try sgd.replaceParams(with: $0) }
         #expect(sgd.params.array == [5, 6])
         #expect(sgd.slot(named: "momentum")?.array == momentum)

@@ -35,11 +35,12 @@ extension Optimizer {
         return try Optimizer(config: config, params: params.copy(), step: step, slots: saved)
     }
 
-    /// Params and every slot, bitwise, with the step.
-    func sameState(as other: Optimizer) -> Bool {
-        step == other.step && params == other.params
-            && slots.map(\.name) == other.slots.map(\.name)
-            && zip(slots, other.slots).allSatisfy { $0.buffer == $1.buffer }
+    /// Params and every slot (by name), bitwise, with the step.
+    func sameState(as other: borrowing Optimizer) -> Bool {
+        let mine = slots.sorted { $0.name < $1.name }, theirs = other.slots.sorted { $0.name < $1.name }
+        return step == other.step && params == other.params
+            && mine.map { $0.name } == theirs.map { $0.name }
+            && zip(mine, theirs).allSatisfy { $0.buffer == $1.buffer }
     }
 }
 

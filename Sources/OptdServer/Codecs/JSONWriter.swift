@@ -16,13 +16,17 @@ package struct JSONWriter {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// A finite float32 as its shortest round-trip decimal; NaN and ±inf, which JSON cannot
+    /// express, as `null`. Validation keeps them out of inputs and hyperparameters, but a run can
+    /// still diverge (as it would in the frameworks); its JSON stays valid and says so with null.
     @inline(__always)
     mutating func float(_ value: Float) {
+        guard value.isFinite else { raw("null"); return }
         var text = value.description
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
-    /// `[v0,v1,...]`; the values must be finite (the optimizer never stores anything else).
+    /// `[v0,v1,...]`
     package mutating func floatArray(_ values: UnsafeBufferPointer<Float>) {
         // About 11 bytes per float32 on average: reserve once instead of growing.
         bytes.reserveCapacity(bytes.count + values.count * 12 + 2)

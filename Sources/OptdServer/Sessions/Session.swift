@@ -102,10 +102,10 @@ final class Session: Sendable {
             let config: OptimizerConfig
             do throws(ConfigError) {
                 config = try s.optimizer.config.updating(patch)
+                try s.optimizer.reconfigure(config)
             } catch {
                 throw .invalidHyperparameter(error)
             }
-            s.optimizer.reconfigure(config)
             s.updated = .now()
             return Metadata(id: id, config: config, size: s.optimizer.size, step: s.optimizer.step,
                             created: created, updated: s.updated)
