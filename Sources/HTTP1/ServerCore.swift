@@ -36,7 +36,9 @@ final class ServerCore: @unchecked Sendable {
         acceptQueue.sync {
             listenerFD = socket.fd
             let source = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: acceptQueue)
-            source.setEventHandler { [unowned self] in self.acceptReady() }
+            // The source keeps the core alive until shutdown cancels it: dropping the HTTPServer
+            // without shutting it down leaves it serving rather than crashing.
+            source.setEventHandler { self.acceptReady() }
             source.setCancelHandler { Syscall.close(socket.fd) }
             listenerSource = source
             source.resume()
