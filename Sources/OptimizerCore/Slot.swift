@@ -3,6 +3,11 @@
 public struct Slot: Sendable {
     public let name: String
     public let buffer: FloatBuffer
+
+    public init(name: String, buffer: FloatBuffer) {
+        self.name = name
+        self.buffer = buffer
+    }
 }
 
 /// What a slot holds before the first step.

@@ -11,17 +11,41 @@ public enum OptdApp {
         public let port: Int
     }
 
-    /// Starts serving in the background and returns once the port is bound and sessions are
-    /// ready.
+    /// Starts serving in the background (/healthz answers at once, /readyz 503 until the
+    /// sessions are restored), restores the sessions, starts the snapshot timer, and returns.
     public static func start(_ options: ServiceOptions) throws -> Running {
         try FileManager.default.createDirectory(atPath: options.dataDirectory, withIntermediateDirectories: true)
         let service = OptdService(options: options)
         let server = HTTPServer(configuration: .init(host: options.host, port: options.port, limits: options.limits),
                                 router: service.router())
         let port = try server.start()
+        try service.restore()
         service.markReady()
+        startSnapshotTimer(service)
         return Running(service: service, server: server, port: port)
     }
+
+    /// Every `--snapshot-interval` seconds, snapshots the sessions that changed.
+    private static func startSnapshotTimer(_ service: OptdService) {
+        guard service.options.snapshotInterval > 0 else { return }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "optd.snapshots"))
+        let interval = DispatchTimeInterval.milliseconds(Int(service.options.snapshotInterval * 1000))
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler { service.persistence?.snapshotAll(service.store) }
+        timer.resume()
+        timers.append(timer)
+    }
+
+    /// Graceful stop: refuse new work, let in-flight requests finish, snapshot every changed
+    /// session, flush the journal.
+    public static func stop(_ running: Running, grace: Double) {
+        running.service.markShuttingDown()
+        running.server.shutdown(gracePeriod: .milliseconds(Int(grace * 1000)))
+        running.service.persistence?.snapshotAll(running.service.store)
+        running.service.journal?.close()
+    }
+
+    nonisolated(unsafe) private static var timers: [DispatchSourceTimer] = []
 
     /// `optd [options]` or `optd healthcheck`. Never returns while serving; exits 0 after a
     /// graceful SIGTERM/SIGINT shutdown.
@@ -61,8 +85,7 @@ public enum OptdApp {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                running.service.markShuttingDown()
-                running.server.shutdown(gracePeriod: .milliseconds(Int(grace * 1000)))
+                stop(running, grace: grace)
                 Log.standardError("optd: stopped\n")
                 exit(0)
             }

@@ -15,7 +15,7 @@ extension OptdService {
         case .ready:
             try response.respond(.ok, headers: Self.json, body: #"{"status":"ready"}"#)
         case .starting:
-            throw Problem(status: .serviceUnavailable, code: "not_ready", detail: "restoring sessions", headers: ["Retry-After": "1"])
+            throw ServiceError.notReady
         case .shuttingDown:
             throw ServiceError.shuttingDown
         }
@@ -36,7 +36,8 @@ extension OptdService {
                                               maxSize: options.maxSessionSize)
         let id = create.id ?? SessionID.generate()
         let session = Session(id: id, optimizer: Optimizer(config: create.config, params: create.params))
-        try store.insert(session)
+        let lsn = try session.journalCreation(journal) { () throws(ServiceError) in try store.insert(session) }
+        waitDurable(lsn)
         metrics.countSessionCreated()
         var headers = Self.json
         headers.set("Location", "/v1/sessions/\(id)")
@@ -56,13 +57,21 @@ extension OptdService {
         let session = try session(for: request)
         try VectorRepresentation.requireJSON(request.headers)
         let patch = try PatchSessionRequest(json: try body.readAll(limit: 1 << 20), current: session.metadata.config)
-        let metadata = try session.update(hyperparameters: patch.hyperparameters)
+        let (metadata, lsn) = try session.update(hyperparameters: patch.hyperparameters, journal: journal)
+        waitDurable(lsn)
         try response.respond(.ok, headers: Self.json, body: Documents.session(metadata))
     }
 
     func deleteSession(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
-        let id = try sessionID(request)
-        try store.remove(id)
+        let session = try session(for: request)
+        let lsn = try session.journalDeletion(journal) { () throws(ServiceError) in try store.remove(session.id) }
+        waitDurable(lsn)
+        do throws(PersistenceError) {
+            try persistence?.remove(session.id)
+        } catch {
+            Log.standardError("optd: DELETE \(session.id): \(error)\n")
+            throw ServiceError.storageFailed("the session is deleted but its snapshot could not be removed: \(error)")
+        }
         try response.respond(.noContent)
     }
 
@@ -84,7 +93,9 @@ extension OptdService {
         let answerAs = try VectorRepresentation.ofAnswer(accept: request.headers["Accept"], request: representation)
         let values = try VectorBody.read(request, body, as: representation, size: session.size, objectKey: "params",
                                          maxBytes: options.limits.maxBodyBytes)
-        try sendVector(try session.replaceParams(with: values, ifMatch: request.headers["If-Match"]), as: answerAs, response)
+        let answer = try session.replaceParams(with: values, ifMatch: request.headers["If-Match"], journal: journal)
+        waitDurable(answer.lsn)
+        try sendVector(answer, as: answerAs, response)
     }
 
     func step(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
@@ -94,7 +105,9 @@ extension OptdService {
         let key = try idempotencyKey(request)
         let gradient = try VectorBody.read(request, body, as: representation, size: session.size, objectKey: "gradient",
                                            maxBytes: options.limits.maxBodyBytes)
-        let answer = try session.step(gradient: gradient, ifMatch: request.headers["If-Match"], idempotencyKey: key)
+        let answer = try session.step(gradient: gradient, ifMatch: request.headers["If-Match"], idempotencyKey: key,
+                                      journal: journal)
+        waitDurable(answer.lsn)
         metrics.countStep()
         if prefersMinimal(request) {
             try response.respond(.noContent, headers: ["ETag": "\"\(answer.step)\""])
@@ -103,7 +116,71 @@ extension OptdService {
         }
     }
 
+    func snapshot(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
+        let session = try session(for: request)
+        guard let persistence else { throw ServiceError.notReady }
+        let written: (step: Int, bytes: Int)
+        do throws(PersistenceError) {
+            written = try persistence.snapshot(session)
+        } catch {
+            Log.standardError("optd: snapshot of \(session.id) failed: \(error)\n")
+            throw ServiceError.storageFailed("snapshot failed: \(error); the previous snapshot is kept")
+        }
+        try response.respond(.ok, headers: Self.json, body: #"{"step":\#(written.step),"bytes":\#(written.bytes)}"#)
+    }
+
+    /// The full state as one safetensors file, streamed from the buffers of a consistent copy.
+    func getCheckpoint(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
+        let session = try session(for: request)
+        let capture = session.capture()
+        let file = SessionFile.file(capture)
+        let header = Safetensors.header(metadata: file.metadata, tensors: file.tensors.map { ($0.name, $0.values.count) })
+        var headers: HTTPHeaders = ["Content-Type": "application/octet-stream", "ETag": "\"\(capture.step)\""]
+        headers.set("Content-Disposition", "attachment; filename=\"\(session.id).safetensors\"")
+        try response.writeHead(.ok, headers: headers, contentLength: Safetensors.size(header: header, tensors: file.tensors))
+        try Safetensors.encode(file) { chunk in try response.writeBody(chunk) }
+    }
+
+    /// Creates or replaces the session at this path from a checkpoint file (its id is the path's).
+    func putCheckpoint(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
+        let id = try sessionID(request)
+        guard let type = request.headers["Content-Type"], VectorRepresentation.mediaType(type) == "application/octet-stream" else {
+            throw ServiceError.unsupportedMediaType(request.headers["Content-Type"])
+        }
+        let existing = try? store.get(id)
+        if let ifMatch = request.headers["If-Match"] {
+            guard let existing else { throw ServiceError.preconditionFailed(current: -1, given: ifMatch) }
+            try Session.check(ifMatch, step: existing.metadata.step)
+        }
+        let bytes = try body.readAll(limit: options.limits.maxBodyBytes)
+        let restored: SessionFile.Restored
+        do throws(SessionFile.Error) {
+            restored = try bytes.withBytesTyped { (raw) throws(SessionFile.Error) in try SessionFile.restore(raw, maxSize: options.maxSessionSize) }
+        } catch {
+            throw ServiceError.invalidCheckpoint(error.message)
+        }
+        let session = Session(restored: restored, id: id, journalLSN: 0, fromFile: false)
+        let lsn = try session.journalCreation(journal) { () throws(ServiceError) in
+            if let existing { _ = try? existing.journalDeletion(nil) { () throws(ServiceError) in } }
+            store.upsert(session)
+        }
+        waitDurable(lsn)
+        // An uploaded checkpoint is an explicit act: put it on disk now, whatever the WAL mode.
+        do throws(PersistenceError) { try persistence?.snapshot(session) } catch {
+            Log.standardError("optd: snapshot of \(id) after PUT checkpoint failed: \(error)\n")
+        }
+        var headers = Self.json
+        headers.set("Location", "/v1/sessions/\(id)")
+        try response.respond(existing == nil ? .created : .ok, headers: headers, body: Documents.session(session.metadata))
+    }
+
     // MARK: Helpers
+
+    /// Under `--wal`, the answer waits until the change's journal record is written (everysec)
+    /// or fsynced (always).
+    func waitDurable(_ lsn: UInt64?) {
+        if let lsn { journal?.wait(for: lsn) }
+    }
 
     func sessionID(_ request: HTTPRequest) throws(ServiceError) -> String {
         let id = request.pathParameters["id"] ?? ""

@@ -9,6 +9,17 @@ public final class OptdService: Sendable {
     let store = SessionStore()
     let metrics = Metrics()
     private let readiness = Atomic<Int>(Readiness.starting.rawValue)
+    private let persistenceSlot = Mutex<Persistence?>(nil)
+
+    /// Set once start-up has restored the sessions.
+    var persistence: Persistence? { persistenceSlot.withLock { $0 } }
+    var journal: Journal? { persistence?.journal }
+
+    /// Restores the sessions from `options.dataDirectory` (snapshots, then the journal).
+    func restore() throws(PersistenceError) {
+        let p = try Persistence(options: options, store: store)
+        persistenceSlot.withLock { $0 = p }
+    }
 
     enum Readiness: Int { case starting, ready, shuttingDown }
 
@@ -40,6 +51,9 @@ public final class OptdService: Sendable {
         route(&router, .get, "/v1/sessions/{id}/params", public: guarded, OptdService.getParams)
         route(&router, .put, "/v1/sessions/{id}/params", public: guarded, OptdService.putParams)
         route(&router, .post, "/v1/sessions/{id}/step", public: guarded, OptdService.step)
+        route(&router, .post, "/v1/sessions/{id}/snapshot", public: guarded, OptdService.snapshot)
+        route(&router, .get, "/v1/sessions/{id}/checkpoint", public: guarded, OptdService.getCheckpoint)
+        route(&router, .put, "/v1/sessions/{id}/checkpoint", public: guarded, OptdService.putCheckpoint)
         return router
     }
 
@@ -52,7 +66,11 @@ public final class OptdService: Sendable {
             do {
                 if !isPublic {
                     try Auth.check(request.headers, token: options.authToken)
-                    if state == .shuttingDown { throw ServiceError.shuttingDown }
+                    switch state {
+                    case .ready: break
+                    case .starting: throw ServiceError.notReady
+                    case .shuttingDown: throw ServiceError.shuttingDown
+                    }
                 }
                 try handler(self)(request, body, response)
             } catch let error as ServiceError {

@@ -23,6 +23,9 @@ enum ServiceError: Error, Equatable {
     case invalidQuery(String)
     case unauthorized(String)
     case shuttingDown
+    case notReady
+    case invalidCheckpoint(String)
+    case storageFailed(String)
 
     init(_ error: JSONDecodeError) {
         switch error {
@@ -90,6 +93,12 @@ enum ServiceError: Error, Equatable {
             Problem(status: .unauthorized, code: "unauthorized", detail: detail, headers: ["WWW-Authenticate": "Bearer"])
         case .shuttingDown:
             Problem.shuttingDown(retryAfter: 1)
+        case .notReady:
+            Problem(status: .serviceUnavailable, code: "not_ready", detail: "restoring sessions from disk", headers: ["Retry-After": "1"])
+        case .invalidCheckpoint(let detail):
+            Problem(status: .badRequest, code: "invalid_checkpoint", detail: "not a valid optd-session/1 safetensors file: \(detail)")
+        case .storageFailed(let detail):
+            Problem(status: HTTPStatus(507), code: "storage_failed", detail: detail)
         }
     }
 }

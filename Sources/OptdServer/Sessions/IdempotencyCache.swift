@@ -47,4 +47,15 @@ struct IdempotencyCache {
     }
 
     var count: Int { order.count }
+
+    /// Keys and their steps, oldest first (persisted with snapshots; vectors are not).
+    var keys: [(key: String, step: Int)] { order.map { ($0, entries[$0]!.step) } }
+
+    /// Restores keys without their answers (after a restart).
+    mutating func restore(_ keys: [(key: String, step: Int)]) {
+        for (key, step) in keys.suffix(Self.capacity) where entries[key] == nil {
+            entries[key] = Entry(step: step, params: nil)
+            order.append(key)
+        }
+    }
 }

@@ -1,18 +1,47 @@
+import Foundation
 import OptimizerCore
 import Synchronization
 
 /// One named optimizer session. Steps on one session are serialised by its lock; different
 /// sessions proceed in parallel. Request bodies are read before the lock is taken and answers
-/// are encoded after it is released: the lock covers only the update and a copy.
+/// are encoded after it is released: the lock covers only the update, the journal append and a
+/// copy. Each change is appended to the journal (when there is one) under the lock, so the
+/// session's records are in the order its changes happened; the caller waits for durability
+/// after releasing the lock.
 final class Session: Sendable {
     let id: String
     let created: Timestamp
     private let state: Mutex<State>
+    /// Serialises snapshot writes of this session, so an older capture never lands last.
+    let snapshotLock = NSLock()
 
     struct State: ~Copyable {
         var optimizer: Optimizer
         var updated: Timestamp
         var idempotency = IdempotencyCache()
+        /// The last journal record applied to this session (0: none).
+        var journalLSN: UInt64 = 0
+        /// Bumped by every change, so the snapshotter can tell what changed since its last file.
+        var changes: UInt64 = 1
+        var savedChanges: UInt64 = 0
+        /// Set by DELETE: a request that found the session before it went gets 404.
+        var deleted = false
+    }
+
+    struct Version: Equatable { let changes: UInt64 }
+
+    /// A consistent copy of everything a snapshot holds, taken under the lock.
+    struct Capture {
+        let id: String
+        let config: OptimizerConfig
+        let step: Int
+        let created: Timestamp
+        let updated: Timestamp
+        let params: FloatBuffer
+        let slots: [Slot]
+        let journalLSN: UInt64
+        let idempotencyKeys: [(key: String, step: Int)]
+        let version: Version
     }
 
     /// What the service shows of a session (SPEC §3 `<session>`), taken under the lock.
@@ -25,10 +54,12 @@ final class Session: Sendable {
         let updated: Timestamp
     }
 
-    /// A vector answer: the parameters at `step`, copied out of the session.
+    /// A vector answer: the parameters at `step`, copied out of the session, and the journal
+    /// record to wait for before sending it.
     struct VectorAnswer {
         let step: Int
         let values: FloatBuffer
+        var lsn: UInt64? = nil
     }
 
     init(id: String, optimizer: consuming Optimizer, created: Timestamp = .now()) {
@@ -36,6 +67,20 @@ final class Session: Sendable {
         self.created = created
         state = Mutex(State(optimizer: optimizer, updated: created))
     }
+
+    /// A session read back from its snapshot (or a journal `put`); clean when `fromFile`.
+    init(restored r: SessionFile.Restored, id: String? = nil, journalLSN: UInt64? = nil, fromFile: Bool) {
+        self.id = id ?? r.id
+        created = r.created
+        let lsn = journalLSN ?? r.journalLSN
+        var s = State(optimizer: r.optimizer(), updated: r.updated)
+        s.journalLSN = lsn
+        s.idempotency.restore(r.idempotencyKeys)
+        if fromFile { s.savedChanges = s.changes }
+        state = Mutex(s)
+    }
+
+    // MARK: Reading
 
     var metadata: Metadata {
         state.withLock { s in
@@ -46,31 +91,27 @@ final class Session: Sendable {
 
     var size: Int { state.withLock { $0.optimizer.size } }
 
-    /// Applies one gradient (`gradient` is used as scratch). `ifMatch` makes it conditional on the
-    /// current ETag; a known `idempotencyKey` returns its first answer and applies nothing.
-    func step(gradient: FloatBuffer, ifMatch: String?, idempotencyKey: String?) throws(ServiceError) -> VectorAnswer {
-        try state.withLock { (s) throws(ServiceError) -> VectorAnswer in
-            if let key = idempotencyKey, let entry = s.idempotency.lookup(key) {
-                if let params = entry.params { return VectorAnswer(step: entry.step, values: params) }
-                if entry.step == s.optimizer.step { return VectorAnswer(step: entry.step, values: s.optimizer.params.copy()) }
-                throw .idempotencyAnswerExpired(key: key, step: entry.step)
-            }
-            try Self.check(ifMatch, step: s.optimizer.step)
-            do throws(StepError) {
-                try s.optimizer.apply(gradient: gradient.buffer)
-            } catch {
-                throw ServiceError(error)
-            }
-            s.updated = .now()
-            let answer = VectorAnswer(step: s.optimizer.step, values: s.optimizer.params.copy())
-            if let key = idempotencyKey { s.idempotency.record(key, step: answer.step, params: answer.values) }
-            return answer
+    /// Copies the state for a snapshot or a checkpoint download.
+    func capture() -> Capture {
+        state.withLock { s in
+            Capture(id: id, config: s.optimizer.config, step: s.optimizer.step, created: created, updated: s.updated,
+                    params: s.optimizer.params.copy(), slots: s.optimizer.slots.map { Slot(name: $0.name, buffer: $0.buffer.copy()) },
+                    journalLSN: s.journalLSN, idempotencyKeys: s.idempotency.keys, version: Version(changes: s.changes))
         }
+    }
+
+    /// True when the session changed since its last snapshot (or never had one).
+    var isDirty: Bool { state.withLock { $0.changes != $0.savedChanges } }
+
+    /// Records that a snapshot of `version` is on disk.
+    func markSaved(_ version: Version) {
+        state.withLock { $0.savedChanges = max($0.savedChanges, version.changes) }
     }
 
     /// The parameters, or their Keras EMA when `ema` (400 `ema_disabled` without `use_ema`).
     func params(ema: Bool) throws(ServiceError) -> VectorAnswer {
         try state.withLock { (s) throws(ServiceError) -> VectorAnswer in
+            guard !s.deleted else { throw .sessionNotFound(id) }
             let source: FloatBuffer
             if ema {
                 guard let average = s.optimizer.emaAverage else { throw .emaDisabled }
@@ -82,34 +123,152 @@ final class Session: Sendable {
         }
     }
 
-    /// Overwrites the parameters; optimizer state and step are kept.
-    func replaceParams(with values: FloatBuffer, ifMatch: String?) throws(ServiceError) -> VectorAnswer {
+    // MARK: Changing
+
+    /// Applies one gradient (`gradient` is used as scratch). `ifMatch` makes it conditional on the
+    /// current ETag; a known `idempotencyKey` returns its first answer and applies nothing.
+    func step(gradient: FloatBuffer, ifMatch: String?, idempotencyKey: String?, journal: Journal?) throws(ServiceError) -> VectorAnswer {
         try state.withLock { (s) throws(ServiceError) -> VectorAnswer in
+            guard !s.deleted else { throw .sessionNotFound(id) }
+            if let key = idempotencyKey, let entry = s.idempotency.lookup(key) {
+                // The first answer's record is older than any this request could wait for; wait
+                // for the session's latest so a replay is never answered before it is durable.
+                let lsn = s.journalLSN
+                if let params = entry.params { return VectorAnswer(step: entry.step, values: params, lsn: lsn) }
+                if entry.step == s.optimizer.step { return VectorAnswer(step: entry.step, values: s.optimizer.params.copy(), lsn: lsn) }
+                throw .idempotencyAnswerExpired(key: key, step: entry.step)
+            }
+            try Self.check(ifMatch, step: s.optimizer.step)
+            do throws(StepError) {
+                try s.optimizer.validate(UnsafeBufferPointer(gradient.buffer))
+            } catch {
+                throw ServiceError(error)
+            }
+            // Journal the gradient as received, before the optimizer uses it as scratch.
+            let lsn = journal?.append { lsn, out in
+                JournalRecord.frame(kind: .step, lsn: lsn, id: id, key: idempotencyKey ?? "", vector: gradient, into: &out)
+            }
+            try! s.optimizer.apply(gradient: gradient.buffer)  // validated above: cannot fail
+            Self.changed(&s, lsn: lsn)
+            let answer = VectorAnswer(step: s.optimizer.step, values: s.optimizer.params.copy(), lsn: lsn)
+            if let key = idempotencyKey { s.idempotency.record(key, step: answer.step, params: answer.values) }
+            return answer
+        }
+    }
+
+    /// Overwrites the parameters; optimizer state and step are kept.
+    func replaceParams(with values: FloatBuffer, ifMatch: String?, journal: Journal?) throws(ServiceError) -> VectorAnswer {
+        try state.withLock { (s) throws(ServiceError) -> VectorAnswer in
+            guard !s.deleted else { throw .sessionNotFound(id) }
             try Self.check(ifMatch, step: s.optimizer.step)
             do throws(StepError) {
                 try s.optimizer.replaceParams(with: UnsafeBufferPointer(values.buffer))
             } catch {
                 throw ServiceError(error)
             }
-            s.updated = .now()
-            return VectorAnswer(step: s.optimizer.step, values: values)
+            let lsn = journal?.append { lsn, out in
+                JournalRecord.frame(kind: .params, lsn: lsn, id: id, vector: values, into: &out)
+            }
+            Self.changed(&s, lsn: lsn)
+            return VectorAnswer(step: s.optimizer.step, values: values, lsn: lsn)
         }
     }
 
     /// Merges hyperparameters (PATCH); state that still applies is kept.
-    func update(hyperparameters patch: [String: ConfigValue]) throws(ServiceError) -> Metadata {
-        try state.withLock { (s) throws(ServiceError) -> Metadata in
-            let config: OptimizerConfig
-            do throws(ConfigError) {
-                config = try s.optimizer.config.updating(patch)
-                try s.optimizer.reconfigure(config)
-            } catch {
-                throw .invalidHyperparameter(error)
+    func update(hyperparameters patch: [String: ConfigValue], journal: Journal?) throws(ServiceError) -> (Metadata, UInt64?) {
+        try state.withLock { (s) throws(ServiceError) -> (Metadata, UInt64?) in
+            guard !s.deleted else { throw .sessionNotFound(id) }
+            try Self.reconfigure(&s, patch)
+            let lsn = journal?.append { lsn, out in
+                var writer = JSONWriter()
+                writer.value(.object(patch))
+                JournalRecord.frame(kind: .patch, lsn: lsn, id: id, body: writer.bytes, into: &out)
             }
-            s.updated = .now()
-            return Metadata(id: id, config: config, size: s.optimizer.size, step: s.optimizer.step,
-                            created: created, updated: s.updated)
+            Self.changed(&s, lsn: lsn)
+            return (Metadata(id: id, config: s.optimizer.config, size: s.optimizer.size, step: s.optimizer.step,
+                             created: created, updated: s.updated), lsn)
         }
+    }
+
+    /// Journals this session's whole state as a `put` record (create, PUT checkpoint) and runs
+    /// `publish` (adding it to the store) under the same lock, so no change can be journalled
+    /// before the record that creates the session.
+    func journalCreation(_ journal: Journal?, publish: () throws(ServiceError) -> Void) throws(ServiceError) -> UInt64? {
+        try state.withLock { (s) throws(ServiceError) -> UInt64? in
+            try publish()
+            guard let journal else { return nil }
+            let capture = Capture(id: id, config: s.optimizer.config, step: s.optimizer.step, created: created, updated: s.updated,
+                                  params: s.optimizer.params, slots: s.optimizer.slots, journalLSN: s.journalLSN,
+                                  idempotencyKeys: s.idempotency.keys, version: Version(changes: s.changes))
+            let bytes = Safetensors.encode(SessionFile.file(capture))
+            let lsn = journal.append { lsn, out in JournalRecord.frame(kind: .put, lsn: lsn, id: id, body: bytes, into: &out) }
+            s.journalLSN = lsn
+            return lsn
+        }
+    }
+
+    /// DELETE: marks the session gone and journals it, under its lock (`unpublish` removes it
+    /// from the store), so no change of it is journalled after its deletion.
+    func journalDeletion(_ journal: Journal?, unpublish: () throws(ServiceError) -> Void) throws(ServiceError) -> UInt64? {
+        try state.withLock { (s) throws(ServiceError) -> UInt64? in
+            guard !s.deleted else { throw .sessionNotFound(id) }
+            try unpublish()
+            s.deleted = true
+            return journal?.append { lsn, out in JournalRecord.frame(kind: .delete, lsn: lsn, id: id, into: &out) }
+        }
+    }
+
+    // MARK: Journal replay
+
+    /// Re-applies a journalled change made after this session's snapshot; older ones are skipped.
+    func replay(_ record: JournalRecord) throws(ServiceError) {
+        try state.withLock { (s) throws(ServiceError) in
+            guard record.lsn > s.journalLSN else { return }
+            switch record.kind {
+            case .step:
+                guard let gradient = record.floats, gradient.count == s.optimizer.size else {
+                    throw .invalidJSON("journal record \(record.lsn): gradient of the wrong size")
+                }
+                try! s.optimizer.apply(gradient: gradient.buffer)
+                if !record.key.isEmpty {
+                    s.idempotency.record(record.key, step: s.optimizer.step, params: s.optimizer.params.copy())
+                }
+            case .params:
+                guard let values = record.floats else { throw .invalidJSON("journal record \(record.lsn): bad vector") }
+                do throws(StepError) {
+                    try s.optimizer.replaceParams(with: UnsafeBufferPointer(values.buffer))
+                } catch {
+                    throw ServiceError(error)
+                }
+            case .patch:
+                let patch = try record.body.withBytesTyped { (raw) throws(ServiceError) -> ConfigValue in
+                    var reader = JSONReader(raw)
+                    do throws(JSONDecodeError) { return try reader.readValue() } catch { throw ServiceError(error) }
+                }
+                guard case .object(let fields) = patch else { throw .invalidJSON("journal record \(record.lsn): bad patch") }
+                try Self.reconfigure(&s, fields)
+            case .put, .delete:
+                return  // handled by the store
+            }
+            Self.changed(&s, lsn: record.lsn)
+        }
+    }
+
+    // MARK: Helpers
+
+    private static func reconfigure(_ s: inout State, _ patch: [String: ConfigValue]) throws(ServiceError) {
+        do throws(ConfigError) {
+            let config = try s.optimizer.config.updating(patch)
+            try s.optimizer.reconfigure(config)
+        } catch {
+            throw .invalidHyperparameter(error)
+        }
+    }
+
+    private static func changed(_ s: inout State, lsn: UInt64?) {
+        s.updated = .now()
+        s.changes &+= 1
+        if let lsn { s.journalLSN = lsn }
     }
 
     /// `If-Match` per RFC 9110 §13.1.1: `*` or a list of entity tags, compared strongly; ours is

@@ -20,6 +20,11 @@ final class SessionStore: Sendable {
         if !added { throw .sessionExists(session.id) }
     }
 
+    /// Adds or replaces the session under its id.
+    func upsert(_ session: Session) {
+        sessions.withLock { $0[session.id] = session }
+    }
+
     /// Removes and returns the session; 404 if absent.
     @discardableResult
     func remove(_ id: String) throws(ServiceError) -> Session {
