@@ -19,8 +19,12 @@ final class OptdProcess: @unchecked Sendable {  // fields set once in init; stde
         return dir.appendingPathComponent("optd")
     }
 
-    init(arguments: [String] = [], environment: [String: String] = [:]) throws {
-        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("optd-e2e-\(UUID().uuidString)")
+    /// Whether `stop()` removes the data directory (not when a test restarts on it).
+    let ownsDataDirectory: Bool
+
+    init(arguments: [String] = [], environment: [String: String] = [:], dataDirectory existing: URL? = nil) throws {
+        ownsDataDirectory = existing == nil
+        dataDirectory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("optd-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         process.executableURL = Self.binary
         process.arguments = ["--host", "127.0.0.1", "--port", "0", "--data-dir", dataDirectory.path] + arguments
@@ -61,13 +65,32 @@ final class OptdProcess: @unchecked Sendable {  // fields set once in init; stde
 
     /// SIGTERM by PID; returns the exit status.
     @discardableResult
-    func stop() -> Int32 {
+    func stop() -> Int32 { signalAndWait(SIGTERM) }
+
+    /// kill -9 by PID (no cleanup, no snapshot); returns the exit status.
+    @discardableResult
+    func kill9() -> Int32 { signalAndWait(SIGKILL) }
+
+    /// Waits for the process to end by itself (e.g. at an injected crash point).
+    func waitForExit() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    private func signalAndWait(_ signal: Int32) -> Int32 {
         if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
+            kill(process.processIdentifier, signal)
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(at: dataDirectory)
+        if ownsDataDirectory { try? FileManager.default.removeItem(at: dataDirectory) }
         return process.terminationStatus
+    }
+
+    /// Removes the data directory (for tests that restart on their own one).
+    static func removeDirectory(_ url: URL) { try? FileManager.default.removeItem(at: url) }
+
+    static func temporaryDataDirectory() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("optd-e2e-\(UUID().uuidString)")
     }
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
