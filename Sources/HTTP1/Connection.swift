@@ -36,6 +36,8 @@ final class Connection: @unchecked Sendable {
     private var lingerRead = 0
     private(set) var isClosed = false
     private var exchange: ExchangeState?
+    /// A request whose small body is still arriving; see ``waitsForBodyBeforeHandler(_:)``.
+    private var awaitingBody: HTTPRequest?
     private var mustClose = false
     private var headBuffer: [UInt8] = []
 
@@ -95,7 +97,11 @@ final class Connection: @unchecked Sendable {
                     continue
                 }
                 inputEnd += n
-                lifecycle.bytesReceived(at: .now())
+                if awaitingBody != nil {
+                    lifecycle.bodyProgress(at: .now())
+                } else {
+                    lifecycle.bytesReceived(at: .now())
+                }
                 processInput()
             case .wouldBlock:
                 armTimer()
@@ -118,6 +124,12 @@ final class Connection: @unchecked Sendable {
     /// Parses buffered bytes, serving each complete request in turn (pipelining: one at a time, in order).
     private func processInput() {
         while !isClosed && lingerDeadline == nil {
+            if let waiting = awaitingBody {
+                guard inputEnd - inputStart >= waiting.contentLength ?? 0 else { return }
+                awaitingBody = nil
+                serve(waiting)
+                continue
+            }
             let step: RequestParser.Step
             do {
                 step = try parser.consume(UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd]))
@@ -131,8 +143,26 @@ final class Connection: @unchecked Sendable {
                 if step.consumed == 0 || inputStart == inputEnd { return }
                 continue
             }
-            if case .head(let request) = event { serve(request) }
+            if case .head(let request) = event {
+                if waitsForBodyBeforeHandler(request) { return }
+                serve(request)
+            }
         }
+    }
+
+    /// A small `Content-Length` body (it fits the input buffer) is received from readiness
+    /// events before the handler runs, so its handler never waits on the peer. Otherwise a client
+    /// dripping small bodies would hold one Dispatch worker thread per connection, and a few
+    /// hundred such clients exhaust the pool and stall everyone. Not with `Expect: 100-continue`:
+    /// there the handler decides first.
+    private func waitsForBodyBeforeHandler(_ request: HTTPRequest) -> Bool {
+        guard case .contentLength(let length) = request.framing, length > 0, length <= input.count,
+              !request.expectsContinue, inputEnd - inputStart < length else { return false }
+        if input.count - inputStart < length { compactInput() }
+        awaitingBody = request
+        lifecycle.headReceived()
+        lifecycle.bodyProgress(at: .now())
+        return true
     }
 
     // MARK: Serving one request
@@ -344,6 +374,8 @@ final class Connection: @unchecked Sendable {
 
     /// Polls until the socket is ready or the lifecycle's deadline passes (then `timedOut`).
     private func waitForSocket(writing: Bool) throws(HTTPIOError) {
+        guard core.beginWaiting() else { throw writing ? .timedOut : .serverBusy }
+        defer { core.endWaiting() }
         while true {
             let now = Instant.now()
             if lifecycle.expire(at: now) != .none { throw .timedOut }
@@ -496,7 +528,10 @@ final class Connection: @unchecked Sendable {
             close()
         case .respondTimeoutAndClose:
             // Best effort: one non-blocking send, so a peer that does not read cannot hold us.
-            var problem = Problem.requestTimeout("the request head was not received within \(limits.headerTimeout)")
+            let detail = awaitingBody == nil
+                ? "the request head was not received within \(limits.headerTimeout)"
+                : "no body bytes for \(limits.bodyReadTimeout)"
+            var problem = Problem.requestTimeout(detail)
             problem.headers.set("Content-Type", Problem.contentType)
             problem.headers.set("Connection", "close")
             let body = problem.encoded()

@@ -30,6 +30,13 @@ public struct HTTPLimits: Sendable, Equatable {
     public var writeStallTimeout: Duration = .seconds(60)
     /// Open connections. At the cap the listener stops accepting; the kernel backlog holds the rest.
     public var maxConnections = 1024
+    /// Handlers that may wait on a slow peer at the same time (a body read with no bytes
+    /// buffered, or a write into a full socket). Each such wait holds a Dispatch worker thread,
+    /// and the pool has about 255, so this keeps slow peers from starving everyone else. Beyond
+    /// it a body read fails with 503 `server_busy` and a stalled write closes the connection.
+    /// Small `Content-Length` bodies (up to 64 KiB) never count: they are received before the
+    /// handler runs.
+    public var maxWaitingHandlers = 128
     /// Seconds sent in `Retry-After` with 503 answers.
     public var retryAfterSeconds = 1
 

@@ -17,6 +17,7 @@ final class ServerCore: @unchecked Sendable {
     private let shuttingDown = Atomic<Bool>(false)
     private let registry = LockedState<[Int32: Connection]>([:])
     private let active = Atomic<Int>(0)
+    private let waitingHandlers = Atomic<Int>(0)
     private var listenerFD: Int32 = -1
     private var listenerSource: DispatchSourceRead?
     private var acceptPaused = false
@@ -25,6 +26,17 @@ final class ServerCore: @unchecked Sendable {
         self.configuration = configuration
         self.router = router
         budget = BodyBudget(limit: configuration.limits.maxInFlightBodyBytes)
+    }
+
+    /// Takes one of ``HTTPLimits/maxWaitingHandlers`` slots; false when none is free.
+    func beginWaiting() -> Bool {
+        if waitingHandlers.add(1, ordering: .relaxed).newValue <= configuration.limits.maxWaitingHandlers { return true }
+        waitingHandlers.subtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func endWaiting() {
+        waitingHandlers.subtract(1, ordering: .relaxed)
     }
 
     var isShuttingDown: Bool { shuttingDown.load(ordering: .acquiring) }

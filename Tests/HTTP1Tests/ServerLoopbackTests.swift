@@ -384,6 +384,41 @@ import Testing
         #expect(try idle[150].readResponse().bodyText == "idle")
     }
 
+    @Test func threeHundredSlowSmallBodiesDoNotStallANewClient() throws {
+        // More than Dispatch's ~255 worker threads: had each slow body held a handler thread,
+        // the probe would never be served.
+        let server = try TestServer(configure: standardRoutes)
+        defer { server.stop() }
+        var slow: [TestClient] = []
+        for _ in 0..<300 {
+            let client = try server.client()
+            try client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+            slow.append(client)
+        }
+        let probe = try server.client()
+        try probe.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try probe.readResponse().bodyText == "hello")
+        try slow[7].send(String(repeating: "z", count: 97))
+        #expect(try slow[7].readResponse().body.count == 100)
+    }
+
+    @Test func handlerThatWouldWaitBeyondTheWaitingCapGets503() throws {
+        var limits = HTTPLimits()
+        limits.maxWaitingHandlers = 0
+        let server = try TestServer(limits: limits, configure: standardRoutes)
+        defer { server.stop() }
+        let big = try server.client()
+        try big.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc")
+        let response = try big.readResponse()
+        #expect(response.status == 503)
+        #expect(response.bodyText.contains("server_busy"))
+        // A small body never makes its handler wait, so the cap does not touch it.
+        let small = try server.client()
+        try small.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nab")
+        try small.send("cdef")
+        #expect(try small.readResponse().bodyText == "abcdef")
+    }
+
     @Test func connectionsBeyondTheCapWaitUntilASlotFrees() throws {
         var limits = HTTPLimits()
         limits.maxConnections = 2
