@@ -1,11 +1,14 @@
 /// The body of the request a handler is serving.
 ///
 /// Reads copy straight into memory the caller owns, so a raw float32 vector can land in its
-/// final array: for a `Content-Length` body the bytes go from the socket into that memory,
-/// without an intermediate buffer for anything but the bytes that arrived with the head. Nothing
-/// is read until the handler asks, so a handler may reject from the head alone (e.g. 413, 415,
-/// 422 from `Content-Length`); with `Expect: 100-continue` the `100 Continue` is sent on the
-/// first read, and never if the handler answers first.
+/// final array. A `Content-Length` body over 64 KiB goes from the socket into that memory
+/// (only bytes that arrived together with the head pass through the connection's 64 KiB input
+/// buffer); a smaller one is received into that input buffer before the handler runs (so a slow
+/// client never holds a handler thread) and copied out once. With `Expect: 100-continue`
+/// nothing is read until the handler asks, so it may reject from the head alone (e.g. 413, 415,
+/// 422 from `Content-Length`): the `100 Continue` is sent on the first read, and never if the
+/// handler answers first. A handler that answers without reading a body of over 64 KiB gets
+/// its connection closed after the answer (with `Connection: close`).
 ///
 /// Only valid during the handler call, on the handler's thread.
 public final class RequestBody {

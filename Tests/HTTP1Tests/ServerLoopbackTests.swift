@@ -130,7 +130,7 @@ import Testing
         #expect(wrong.headers["Allow"] == "GET, HEAD")
     }
 
-    @Test func headGetsGetsHeadersAndNoBody() throws {
+    @Test func headGetsGETsHeadersAndNoBody() throws {
         let server = try TestServer(configure: standardRoutes)
         defer { server.stop() }
         let client = try server.client()
