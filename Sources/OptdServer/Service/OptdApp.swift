@@ -71,11 +71,12 @@ public enum OptdApp {
             Log.standardError("optd: cannot start: \(error)\n")
             exit(1)
         }
+        // Handlers first: whoever reads the line below may send SIGTERM at once.
+        handleSignals(running, grace: options.shutdownGrace)
         switch options.logFormat {
         case .text: Log.standardError("optd listening on \(options.host):\(running.port)\n")
         case .json: Log.standardError("{\"level\":\"info\",\"msg\":\"listening\",\"host\":\"\(options.host)\",\"port\":\(running.port)}\n")
         }
-        handleSignals(running, grace: options.shutdownGrace)
         dispatchMain()
     }
 
