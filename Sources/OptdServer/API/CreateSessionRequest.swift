@@ -116,12 +116,7 @@ struct PatchSessionRequest {
     init(json bytes: [UInt8], current: OptimizerConfig) throws(ServiceError) {
         let document: ConfigValue
         do throws(JSONDecodeError) {
-            document = try bytes.withBytesTyped { (raw) throws(JSONDecodeError) -> ConfigValue in
-                var reader = JSONReader(raw)
-                let value = try reader.readValue()
-                try reader.expectEnd()
-                return value
-            }
+            document = try JSONReader.document(bytes)
         } catch {
             throw ServiceError(error)
         }

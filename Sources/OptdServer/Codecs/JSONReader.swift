@@ -214,6 +214,16 @@ package struct JSONReader: ~Copyable {
 
     // MARK: Documents
 
+    /// A whole document: one value and nothing after it but whitespace.
+    static func document(_ bytes: [UInt8]) throws(JSONDecodeError) -> ConfigValue {
+        try bytes.withBytesTyped { (raw) throws(JSONDecodeError) -> ConfigValue in
+            var reader = JSONReader(raw)
+            let value = try reader.readValue()
+            try reader.expectEnd()
+            return value
+        }
+    }
+
     /// Any JSON value, as a `ConfigValue` (numbers as doubles).
     package mutating func readValue(depth: Int = 0) throws(JSONDecodeError) -> ConfigValue {
         guard depth < maxDepth else { throw fail("nesting deeper than \(maxDepth)") }

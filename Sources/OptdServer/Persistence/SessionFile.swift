@@ -114,12 +114,7 @@ enum SessionFile {
 
     private static func parseJSON(_ text: String) throws(ServiceError) -> ConfigValue {
         do throws(JSONDecodeError) {
-            return try Array(text.utf8).withBytesTyped { (raw) throws(JSONDecodeError) -> ConfigValue in
-                var reader = JSONReader(raw)
-                let value = try reader.readValue()
-                try reader.expectEnd()
-                return value
-            }
+            return try JSONReader.document(Array(text.utf8))
         } catch {
             throw ServiceError(error)
         }

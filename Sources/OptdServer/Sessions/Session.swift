@@ -241,10 +241,8 @@ final class Session: Sendable {
                     throw ServiceError(error)
                 }
             case .patch:
-                let patch = try record.body.withBytesTyped { (raw) throws(ServiceError) -> ConfigValue in
-                    var reader = JSONReader(raw)
-                    do throws(JSONDecodeError) { return try reader.readValue() } catch { throw ServiceError(error) }
-                }
+                let patch: ConfigValue
+                do throws(JSONDecodeError) { patch = try JSONReader.document(record.body) } catch { throw ServiceError(error) }
                 guard case .object(let fields) = patch else { throw .invalidJSON("journal record \(record.lsn): bad patch") }
                 try Self.reconfigure(&s, fields)
             case .put, .delete:
