@@ -101,13 +101,20 @@ package struct JSONReader: ~Copyable {
         }
     }
 
-    /// `NaN`, `Infinity` or `-Infinity` at the cursor.
+    /// `NaN`, `Infinity` or `-Infinity` at the cursor. Decided from one or two bytes on the hot
+    /// path (a number starts with a digit or `-digit`); the words are compared only then.
+    @inline(__always)
     private func nonFiniteLiteralAhead() -> Bool {
-        guard let first = peek(), first == UInt8(ascii: "N") || first == UInt8(ascii: "I") || first == UInt8(ascii: "-") else {
+        guard let first = peek() else { return false }
+        var start = index
+        if first == UInt8(ascii: "-") {
+            guard index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "I") else { return false }
+            start += 1
+        } else if first != UInt8(ascii: "N") && first != UInt8(ascii: "I") {
             return false
         }
-        for word in ["NaN", "Infinity", "-Infinity"] where bytes.count - index >= word.utf8.count {
-            if zip(word.utf8, bytes[index...]).allSatisfy({ $0 == $1 }) { return true }
+        for word in ["NaN", "Infinity"] where bytes.count - start >= word.utf8.count {
+            if word.utf8.enumerated().allSatisfy({ bytes[start + $0.offset] == $0.element }) { return true }
         }
         return false
     }
