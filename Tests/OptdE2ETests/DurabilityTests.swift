@@ -224,6 +224,57 @@ import Testing
         }
     }
 
+    /// Runs as root where mkfs.ext4 exists (CI does): a 16 MiB loop-mounted file system.
+    static var canMountLoopDevices: Bool {
+        getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/sbin/mkfs.ext4")
+    }
+
+    /// P8: a snapshot that does not fit fails cleanly: 507 `storage_failed`, the previous
+    /// snapshot and nothing else on disk, the server goes on serving.
+    @Test(.enabled(if: canMountLoopDevices)) func fullDiskKeepsThePreviousSnapshot() throws {
+        let image = FileManager.default.temporaryDirectory.appendingPathComponent("optd-disk-\(UUID().uuidString).img")
+        let mountPoint = OptdProcess.temporaryDataDirectory()
+        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+        func run(_ command: String, _ arguments: [String]) throws {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: command)
+            p.arguments = arguments
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(command) \(arguments)")
+        }
+        try run("/usr/bin/truncate", ["-s", "16M", image.path])
+        try run("/sbin/mkfs.ext4", ["-q", image.path])
+        try run("/bin/mount", ["-o", "loop", image.path, mountPoint.path])
+        defer {
+            try? run("/bin/umount", [mountPoint.path])
+            try? FileManager.default.removeItem(at: image)
+            try? FileManager.default.removeItem(at: mountPoint)
+        }
+        let args = ["--snapshot-interval", "0"]
+        let first = try OptdProcess(arguments: args, dataDirectory: mountPoint)
+        let c = try first.client()
+        // Adam, 600k parameters: a 7.2 MB snapshot fits once, but not beside its replacement.
+        #expect(try c.json("POST", "/v1/sessions", #"{"id":"full","optimizer":"adam","size":600000}"#).status == 201)
+        let gradient = [Float](repeating: 0.5, count: 600_000)
+        #expect(try c.raw("POST", "/v1/sessions/full/step", gradient).status == 200)
+        #expect(try c.request("POST", "/v1/sessions/full/snapshot").status == 200)
+        #expect(try c.raw("POST", "/v1/sessions/full/step", gradient).status == 200)
+        let failed = try c.request("POST", "/v1/sessions/full/snapshot")
+        #expect(failed.status == 507 && failed.code == "storage_failed", "\(failed.status) \(failed.text)")
+        #expect(first.stderr.contains("No space left"), "the log names the cause")
+        let files = try FileManager.default.contentsOfDirectory(atPath: mountPoint.appendingPathComponent("sessions").path)
+        #expect(files == ["full.safetensors"], "the temp file is gone: \(files)")
+        #expect(try c.raw("POST", "/v1/sessions/full/step", gradient).status == 200, "still serving")
+        first.kill9()
+        let second = try OptdProcess(arguments: args, dataDirectory: mountPoint)
+        let session = try second.client().request("GET", "/v1/sessions/full").json as? [String: Any]
+        #expect(session?["step"] as? Int == 1, "the previous snapshot loads")
+        second.kill9()
+    }
+
     @Test func deleteSurvivesKillNine() throws {
         for wal in ["off", "always"] {
             let dir = OptdProcess.temporaryDataDirectory()
