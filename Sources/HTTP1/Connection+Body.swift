@@ -26,7 +26,9 @@ extension Connection {
             try line.withBytes { (bytes) throws(HTTPIOError) in try sendAll(bytes) }
         }
         do {
-            return try readBodyBytes(into: buffer)
+            let n = try readBodyBytes(into: buffer)
+            exchange?.bodyBytesRead += n
+            return n
         } catch {
             mustClose = true
             throw error

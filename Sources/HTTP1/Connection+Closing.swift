@@ -10,8 +10,10 @@ extension Connection {
         mustClose = true
         if exchange == nil {
             exchange = ExchangeState(request: HTTPRequest(method: .get, target: "/"))
+            exchange?.unreadable = true
         }
         respondOrClose(problem)
+        if let current = exchange { logAccess(current) }
         exchange = nil
         if !isClosed { lingeringClose() }
     }

@@ -10,6 +10,7 @@ extension Connection {
         guard !current.headWritten else { throw .misuse("the response head was already written") }
         guard contentLength >= 0 else { throw .misuse("negative Content-Length") }
         current.headWritten = true
+        current.status = status.code
         current.closeAfterResponse = willClose(current)
         current.sendsBody = status.allowsBody && current.request.method != .head
         current.declaredLength = status.allowsBody ? contentLength : 0

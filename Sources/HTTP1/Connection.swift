@@ -246,6 +246,18 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Hands the finished exchange to the access log, if there is one and an answer was written.
+    func logAccess(_ exchange: ExchangeState) {
+        guard let log = core.configuration.accessLog, exchange.status != 0 else { return }
+        let request = exchange.request
+        log(AccessRecord(method: exchange.unreadable ? "-" : request.method.rawValue,
+                         target: exchange.unreadable ? "-" : request.target,
+                         status: exchange.status, bytesIn: exchange.bodyBytesRead,
+                         bytesOut: exchange.sendsBody ? exchange.bodyGiven : 0,
+                         durationNanoseconds: Instant.now().nanoseconds - exchange.started.nanoseconds,
+                         requestID: request.headers["X-Request-Id"] ?? String(core.nextRequestID())))
+    }
+
     func respondOrClose(_ problem: Problem) {
         var headers = problem.headers
         headers.set("Content-Type", Problem.contentType)
@@ -261,6 +273,7 @@ final class Connection: @unchecked Sendable {
 
     func finishExchange() {
         guard let current = exchange else { return }
+        logAccess(current)
         exchange = nil
         core.budget.release(current.reservedBodyBytes)
         guard !isClosed else { return }

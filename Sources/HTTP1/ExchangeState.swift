@@ -16,6 +16,12 @@ struct ExchangeState {
     var bodyGiven = 0
     /// False for HEAD, 204 and 304: the handler's body bytes are counted but not sent.
     var sendsBody = true
+    /// For the access log.
+    var started = Instant.now()
+    var status = 0
+    var bodyBytesRead = 0
+    /// A stand-in exchange for a protocol error before any request was read.
+    var unreadable = false
 
     init(request: HTTPRequest) { self.request = request }
 }

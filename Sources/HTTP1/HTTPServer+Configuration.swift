@@ -8,8 +8,12 @@ extension HTTPServer {
         public var limits: HTTPLimits
         /// `listen(2)` backlog: connections waiting while the server is at its connection cap.
         public var backlog: Int32
+        /// Called once per answered request (nil: no access log).
+        public var accessLog: (@Sendable (AccessRecord) -> Void)?
 
-        public init(host: String = "127.0.0.1", port: Int = 8080, limits: HTTPLimits = HTTPLimits(), backlog: Int32 = 4096) {
+        public init(host: String = "127.0.0.1", port: Int = 8080, limits: HTTPLimits = HTTPLimits(), backlog: Int32 = 4096,
+                    accessLog: (@Sendable (AccessRecord) -> Void)? = nil) {
+            self.accessLog = accessLog
             self.host = host
             self.port = port
             self.limits = limits

@@ -14,10 +14,14 @@ final class ServerCore: @unchecked Sendable {
     let budget: BodyBudget
     let acceptQueue = DispatchQueue(label: "http1.accept")
     let connectionsClosed = DispatchGroup()
+
+    /// Numbers requests for the access log.
+    func nextRequestID() -> UInt64 { requestCounter.add(1, ordering: .relaxed).newValue }
     private let shuttingDown = Atomic<Bool>(false)
     private let registry = LockedState<[Int32: Connection]>([:])
     private let active = Atomic<Int>(0)
     private let waitingHandlers = Atomic<Int>(0)
+    private let requestCounter = Atomic<UInt64>(0)
     private var listenerFD: Int32 = -1
     private var listenerSource: DispatchSourceRead?
     private var acceptPaused = false

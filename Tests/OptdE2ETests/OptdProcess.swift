@@ -56,7 +56,12 @@ final class OptdProcess: @unchecked Sendable {  // fields set once in init; stde
 
     var stderr: String { String(decoding: log.value, as: UTF8.self) }
 
+    /// From `optd listening on HOST:PORT`, or the JSON record `{"msg":"listening",...,"port":N}`.
     static func listeningPort(in text: String) -> Int? {
+        for line in text.split(separator: "\n") where line.contains("\"msg\":\"listening\"") && line.hasSuffix("}") {
+            guard let key = line.range(of: "\"port\":") else { continue }
+            return Int(line[key.upperBound...].prefix { $0.isNumber })
+        }
         guard let range = text.range(of: "optd listening on ") else { return nil }
         let line = text[range.upperBound...].prefix { $0 != "\n" }
         guard text[range.upperBound...].contains("\n"), let colon = line.lastIndex(of: ":") else { return nil }

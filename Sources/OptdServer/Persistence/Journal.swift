@@ -124,7 +124,7 @@ final class Journal: @unchecked Sendable {  // all mutable state is guarded by `
                     FaultInjection.crashPoint("journal.after_fsync")
                 }
             } catch {
-                Log.standardError("optd: FATAL: journal \(error); exiting so that no unjournalled step is acknowledged\n")
+                Log.message("journal \(error); exiting so that no unjournalled step is acknowledged", level: .error)
                 exit(1)
             }
 
@@ -147,7 +147,7 @@ final class Journal: @unchecked Sendable {  // all mutable state is guarded by `
             do throws(PersistenceError) {
                 try FileIO.fdatasync(fd, path: segmentPath)
             } catch {
-                Log.standardError("optd: FATAL: journal \(error)\n")
+                Log.message("journal \(error)", level: .error)
                 exit(1)
             }
             durableLSN = max(durableLSN, writtenLSN)

@@ -39,10 +39,10 @@ final class Persistence: Sendable {
         case .always: journal = try Journal(directory: dataDirectory, mode: .always, lastLSN: lastLSN, nextSegment: next)
         case .everysec: journal = try Journal(directory: dataDirectory, mode: .everysec, lastLSN: lastLSN, nextSegment: next)
         }
-        Log.standardError("optd: restored \(report.loaded) session(s) from \(sessionsDirectory), replayed \(report.replayed) journal record(s)"
+        Log.message("restored \(report.loaded) session(s) from \(sessionsDirectory), replayed \(report.replayed) journal record(s)"
             + (report.quarantined.isEmpty ? "" : ", quarantined \(report.quarantined.joined(separator: ", "))")
             + (report.truncatedBytes > 0 ? ", truncated a torn journal tail of \(report.truncatedBytes) bytes" : "")
-            + (report.removedTemporaries > 0 ? ", removed \(report.removedTemporaries) unfinished temp file(s)" : "") + "\n")
+            + (report.removedTemporaries > 0 ? ", removed \(report.removedTemporaries) unfinished temp file(s)" : ""))
     }
 
     func path(for id: String) -> String { "\(sessionsDirectory)/\(id).safetensors" }
@@ -68,7 +68,7 @@ final class Persistence: Sendable {
         var oldSegments: [String] = []
         if let journal {
             do throws(PersistenceError) { oldSegments = try journal.rotate() } catch {
-                Log.standardError("optd: snapshot pass: journal rotation failed: \(error)\n")
+                Log.message("snapshot pass: journal rotation failed: \(error)")
                 return
             }
         }
@@ -76,7 +76,7 @@ final class Persistence: Sendable {
         for session in store.all where session.isDirty {
             do throws(PersistenceError) { try snapshot(session) } catch {
                 failures += 1
-                Log.standardError("optd: snapshot of \(session.id) failed: \(error); the previous snapshot is kept\n")
+                Log.message("snapshot of \(session.id) failed: \(error); the previous snapshot is kept")
             }
         }
         guard failures == 0 else { return }
@@ -137,13 +137,13 @@ final class Persistence: Sendable {
                 records = valid
                 report.truncatedBytes += bytes.count - validBytes
                 try? FileIO.truncate(path, to: validBytes)
-                Log.standardError("optd: journal \(path): torn tail of \(bytes.count - validBytes) bytes truncated (a write cut short by a crash)\n")
+                Log.message("journal \(path): torn tail of \(bytes.count - validBytes) bytes truncated (a write cut short by a crash)")
             case let .corrupt(valid, at):
                 // Damage before the tail: replay what precedes it, then stop; later records may
                 // depend on the lost ones. The damaged segment and any after it are kept aside.
                 records = valid
                 stop = true
-                Log.standardError("optd: journal \(path) is corrupt at byte \(at); replayed the \(valid.count) records before it, moving it and later segments to quarantine\n")
+                Log.message("journal \(path) is corrupt at byte \(at); replayed the \(valid.count) records before it, moving it and later segments to quarantine")
             }
             for record in records {
                 lastLSN = max(lastLSN, record.lsn)
@@ -168,7 +168,7 @@ final class Persistence: Sendable {
         case .put:
             if let existing, existing.capture().journalLSN >= record.lsn { return false }
             guard let restored = try? record.body.withUnsafeBytes({ raw in try SessionFile.restore(raw, maxSize: maxSize) }) else {
-                Log.standardError("optd: journal record \(record.lsn) for \(record.id) does not decode; skipped\n")
+                Log.message("journal record \(record.lsn) for \(record.id) does not decode; skipped")
                 return false
             }
             if existing != nil { _ = try? store.remove(record.id) }
@@ -183,7 +183,7 @@ final class Persistence: Sendable {
             guard let existing else { return false }
             let before = existing.capture().journalLSN
             do throws(ServiceError) { try existing.replay(record) } catch {
-                Log.standardError("optd: journal record \(record.lsn) for \(record.id) cannot be applied: \(error.problem.detail)\n")
+                Log.message("journal record \(record.lsn) for \(record.id) cannot be applied: \(error.problem.detail)")
                 return false
             }
             return record.lsn > before
@@ -194,9 +194,9 @@ final class Persistence: Sendable {
         let target = "\(quarantine)/\(name).\(Timestamp.now().milliseconds)"
         do throws(PersistenceError) {
             try FileIO.rename(path, target)
-            Log.standardError("optd: quarantined \(path) -> \(target): \(reason)\n")
+            Log.message("quarantined \(path) -> \(target): \(reason)")
         } catch {
-            Log.standardError("optd: cannot quarantine \(path): \(error)\n")
+            Log.message("cannot quarantine \(path): \(error)")
         }
     }
 }

@@ -16,7 +16,8 @@ public enum OptdApp {
     public static func start(_ options: ServiceOptions) throws -> Running {
         try FileManager.default.createDirectory(atPath: options.dataDirectory, withIntermediateDirectories: true)
         let service = OptdService(options: options)
-        let server = HTTPServer(configuration: .init(host: options.host, port: options.port, limits: options.limits),
+        let server = HTTPServer(configuration: .init(host: options.host, port: options.port, limits: options.limits,
+                                                     accessLog: AccessLog.writer(options.logFormat)),
                                 router: service.router())
         let port = try server.start()
         try service.restore()
@@ -61,21 +62,28 @@ public enum OptdApp {
         do {
             options = try ServiceOptions.parse(arguments, environment: environment)
         } catch {
-            Log.standardError("optd: \(error)\n\(ServiceOptions.usage)\n")
+            Log.message("\(error)\n\(ServiceOptions.usage)")
             exit(2)
         }
+        Log.format = options.logFormat
         let running: Running
         do {
             running = try start(options)
         } catch {
-            Log.standardError("optd: cannot start: \(error)\n")
+            Log.message("cannot start: \(error)")
             exit(1)
         }
         // Handlers first: whoever reads the line below may send SIGTERM at once.
         handleSignals(running, grace: options.shutdownGrace)
         switch options.logFormat {
         case .text: Log.standardError("optd listening on \(options.host):\(running.port)\n")
-        case .json: Log.standardError("{\"level\":\"info\",\"msg\":\"listening\",\"host\":\"\(options.host)\",\"port\":\(running.port)}\n")
+        case .json:
+            var w = JSONWriter(reservingCapacity: 128)
+            w.raw("{\"time\":"); w.string(Timestamp.now().rfc3339)
+            w.raw(",\"level\":\"info\",\"msg\":\"listening\",\"host\":"); w.string(options.host)
+            w.raw(",\"port\":"); w.number(Double(running.port))
+            w.raw("}\n")
+            Log.standardError(String(decoding: w.bytes, as: UTF8.self))
         }
         dispatchMain()
     }
@@ -87,7 +95,7 @@ public enum OptdApp {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 stop(running, grace: grace)
-                Log.standardError("optd: stopped\n")
+                Log.message("stopped")
                 exit(0)
             }
             source.resume()
@@ -98,7 +106,27 @@ public enum OptdApp {
     nonisolated(unsafe) private static var signalSources: [DispatchSourceSignal] = []
 }
 
+/// optd's own log lines on stderr: `optd: <message>` as text, or one JSON object per line with
+/// `--log-format json` (set once at start, before any thread logs).
 enum Log {
+    enum Level: String { case info, error }
+
+    nonisolated(unsafe) static var format = ServiceOptions.LogFormat.text
+
+    static func message(_ text: String, level: Level = .info) {
+        switch format {
+        case .text:
+            standardError("optd: " + (level == .error ? "FATAL: " : "") + text + "\n")
+        case .json:
+            var w = JSONWriter(reservingCapacity: 128)
+            w.raw("{\"time\":"); w.string(Timestamp.now().rfc3339)
+            w.raw(",\"level\":"); w.string(level.rawValue)
+            w.raw(",\"msg\":"); w.string(text)
+            w.raw("}\n")
+            standardError(String(decoding: w.bytes, as: UTF8.self))
+        }
+    }
+
     static func standardError(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }

@@ -69,7 +69,7 @@ extension OptdService {
         do throws(PersistenceError) {
             try persistence?.remove(session.id)
         } catch {
-            Log.standardError("optd: DELETE \(session.id): \(error)\n")
+            Log.message("DELETE \(session.id): \(error)")
             throw ServiceError.storageFailed("the session is deleted but its snapshot could not be removed: \(error)")
         }
         try response.respond(.noContent)
@@ -123,7 +123,7 @@ extension OptdService {
         do throws(PersistenceError) {
             written = try persistence.snapshot(session)
         } catch {
-            Log.standardError("optd: snapshot of \(session.id) failed: \(error)\n")
+            Log.message("snapshot of \(session.id) failed: \(error)")
             throw ServiceError.storageFailed("snapshot failed: \(error); the previous snapshot is kept")
         }
         try response.respond(.ok, headers: Self.json, body: #"{"step":\#(written.step),"bytes":\#(written.bytes)}"#)
@@ -167,7 +167,7 @@ extension OptdService {
         waitDurable(lsn)
         // An uploaded checkpoint is an explicit act: put it on disk now, whatever the WAL mode.
         do throws(PersistenceError) { try persistence?.snapshot(session) } catch {
-            Log.standardError("optd: snapshot of \(id) after PUT checkpoint failed: \(error)\n")
+            Log.message("snapshot of \(id) after PUT checkpoint failed: \(error)")
         }
         var headers = Self.json
         headers.set("Location", "/v1/sessions/\(id)")
