@@ -128,6 +128,14 @@ import Testing
         #expect(refused.uploaded == "0", "the body was never sent")
     }
 
+    /// A SIGTERM sent the moment the listening line appears is not lost (it once was).
+    @Test func sigtermRightAfterTheListeningLineStopsTheServer() throws {
+        for _ in 0..<20 {
+            let optd = try OptdProcess()
+            #expect(optd.stop() == 0)
+        }
+    }
+
     @Test func sigtermExitsZero() throws {
         let optd = try OptdProcess()
         #expect(try optd.client().request("GET", "/readyz").status == 200)

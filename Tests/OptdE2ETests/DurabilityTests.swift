@@ -275,6 +275,77 @@ import Testing
         second.kill9()
     }
 
+    /// Review finding: after a clean stop (journal segments deleted) journal numbers must not
+    /// restart below what the snapshots remember, or the next crash drops acknowledged steps.
+    @Test func stepsAfterACleanRestartSurviveKillNine() throws {
+        let dir = OptdProcess.temporaryDataDirectory()
+        defer { OptdProcess.removeDirectory(dir) }
+        let args = ["--wal", "always", "--snapshot-interval", "0"]
+        let first = try OptdProcess(arguments: args, dataDirectory: dir)
+        let c = try first.client()
+        #expect(try c.json("POST", "/v1/sessions", #"{"id":"a","optimizer":{"name":"sgd","learning_rate":1.0},"size":2}"#).status == 201)
+        #expect(try c.json("POST", "/v1/sessions", #"{"id":"doomed","optimizer":"sgd","size":2}"#).status == 201)
+        for _ in 0..<3 { #expect(try c.json("POST", "/v1/sessions/a/step", "[1,1]").status == 200) }
+        #expect(first.stop() == 0)
+        for round in 0..<2 {
+            let server = try OptdProcess(arguments: args, dataDirectory: dir)
+            let d = try server.client()
+            for _ in 0..<2 { #expect(try d.json("POST", "/v1/sessions/a/step", "[1,1]").status == 200) }
+            if round == 0 { #expect(try d.request("DELETE", "/v1/sessions/doomed").status == 204) }
+            server.kill9()
+        }
+        let last = try OptdProcess(arguments: args, dataDirectory: dir)
+        defer { last.stop() }
+        let params = try last.client().request("GET", "/v1/sessions/a/params")
+        #expect(params.header("ETag") == "\"7\"", "3 + 2 + 2 acknowledged steps")
+        #expect(try last.client().request("GET", "/v1/sessions/doomed").status == 404, "the deletion survived too")
+    }
+
+    /// Review finding: a damaged length field in the first record is damage, not a torn tail;
+    /// and whatever a torn-tail truncation cuts off is kept in quarantine.
+    @Test func damagedLengthFieldIsCorruptNotATornTail() throws {
+        let dir = OptdProcess.temporaryDataDirectory()
+        defer { OptdProcess.removeDirectory(dir) }
+        let first = try OptdProcess(arguments: ["--wal", "always", "--snapshot-interval", "0"], dataDirectory: dir)
+        let c = try first.client()
+        #expect(try c.json("POST", "/v1/sessions", #"{"id":"a","optimizer":"sgd","size":2}"#).status == 201)
+        #expect(try c.json("POST", "/v1/sessions", #"{"id":"b","optimizer":"sgd","size":2}"#).status == 201)
+        for _ in 0..<3 { #expect(try c.json("POST", "/v1/sessions/b/step", "[1,1]").status == 200) }
+        first.kill9()
+        let journal = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix("journal-") })
+        let url = dir.appendingPathComponent(journal)
+        var bytes = [UInt8](try Data(contentsOf: url))
+        let firstRecordEnd = 8 + Int(bytes[0]) + Int(bytes[1]) << 8  // the segment's base record
+        bytes[firstRecordEnd + 3] ^= 0x10  // the length of the record that creates "a": now far past the end
+        try Data(bytes).write(to: url)
+        let second = try OptdProcess(arguments: ["--wal", "always"], dataDirectory: dir)
+        defer { second.stop() }
+        #expect(second.stderr.contains("corrupt"), "\(second.stderr)")
+        let quarantined = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("quarantine").path)
+        #expect(quarantined.contains { $0.hasPrefix("journal-") }, "the damaged journal is kept aside, not truncated away")
+    }
+
+    /// Review finding: a checkpoint with absurd idempotency metadata is refused, not a crash.
+    @Test func hostileCheckpointMetadataIsRefused() throws {
+        let optd = try OptdProcess()
+        defer { #expect(optd.stop() == 0) }
+        let c = try optd.client()
+        #expect(try c.json("POST", "/v1/sessions", #"{"id":"src","optimizer":"sgd","size":2}"#).status == 201)
+        let good = try c.request("GET", "/v1/sessions/src/checkpoint").body
+        // Byte-level edit of the JSON header (the tensor bytes after it are not text).
+        let needle = Array(#""idempotency_keys":"[]""#.utf8)
+        let replacement = Array(#""idempotency_keys":"[[\"k\",1e300]]""#.utf8)
+        let at = try #require(good.firstRange(of: needle))
+        var forged = good
+        forged.replaceSubrange(at, with: replacement)
+        // Fix the header length for the longer JSON (little-endian u64 at the start).
+        let headerLength = UInt64(forged.count - good.count) + good.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        withUnsafeBytes(of: headerLength.littleEndian) { for i in 0..<8 { forged[i] = $0[i] } }
+        let put = try c.request("PUT", "/v1/sessions/dst/checkpoint", headers: [("Content-Type", "application/octet-stream")], body: forged)
+        #expect(put.status == 400 && put.code == "invalid_checkpoint" && put.text.contains("idempotency_keys"), "\(put.status) \(put.text)")
+        #expect(try c.request("GET", "/healthz").status == 200, "still up")
+    }
+
     @Test func deleteSurvivesKillNine() throws {
         for wal in ["off", "always"] {
             let dir = OptdProcess.temporaryDataDirectory()

@@ -39,6 +39,7 @@ final class Journal: @unchecked Sendable {  // all mutable state is guarded by `
         segment = nextSegment
         segmentPath = Self.path(directory, nextSegment)
         fd = try FileIO.open(segmentPath, O_WRONLY | O_CREAT | O_APPEND)
+        try Self.writeBase(fd: fd, path: segmentPath, lastLSN: lastLSN)
         try FileIO.fsyncDirectory(directory)
         let thread = Thread { [unowned self] in self.writerLoop() }
         thread.name = "optd-journal"
@@ -48,6 +49,16 @@ final class Journal: @unchecked Sendable {  // all mutable state is guarded by `
             syncer.name = "optd-journal-sync"
             syncer.start()
         }
+    }
+
+    /// Starts a segment with a `base` record carrying the last LSN used, durably, so numbering
+    /// continues after older segments are deleted (snapshots remember LSNs; replay skips records
+    /// at or below a snapshot's, so numbers must never restart).
+    private static func writeBase(fd: Int32, path: String, lastLSN: UInt64) throws(PersistenceError) {
+        var bytes: [UInt8] = []
+        JournalRecord.frame(kind: .base, lsn: lastLSN, id: "", into: &bytes)
+        try bytes.withBytesTyped { (raw) throws(PersistenceError) in try FileIO.writeAll(fd, raw, path: path) }
+        try FileIO.fdatasync(fd, path: path)
     }
 
     static func path(_ directory: String, _ segment: Int) -> String {
@@ -93,6 +104,7 @@ final class Journal: @unchecked Sendable {  // all mutable state is guarded by `
         segment += 1
         segmentPath = Self.path(directory, segment)
         fd = try FileIO.open(segmentPath, O_WRONLY | O_CREAT | O_APPEND)
+        try Self.writeBase(fd: fd, path: segmentPath, lastLSN: nextLSN - 1)
         try FileIO.fsyncDirectory(directory)
         return old
     }
@@ -111,7 +123,8 @@ final class Journal: @unchecked Sendable {  // all mutable state is guarded by `
             while pending.isEmpty { condition.wait() }
             let batch = pending
             let last = pendingLastLSN
-            pending.removeAll(keepingCapacity: true)
+            // Keep the buffer's capacity for the next batch, unless a huge record inflated it.
+            if pending.capacity > 64 << 20 { pending = [] } else { pending.removeAll(keepingCapacity: true) }
             writing = true
             let fd = self.fd, path = segmentPath
             condition.unlock()

@@ -19,6 +19,9 @@ struct JournalRecord {
         case params = 4
         /// no body.
         case delete = 5
+        /// First record of every segment: its LSN is the last one used before the segment
+        /// began, so numbering survives the deletion of older segments. No id, no body.
+        case base = 6
     }
 
     let kind: Kind
@@ -79,19 +82,40 @@ struct JournalRecord {
         var records: [JournalRecord] = []
         var offset = 0
         while offset < bytes.count {
-            guard bytes.count - offset >= headerBytes else { return .tornTail(records, validBytes: offset) }
-            let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-            let crc = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
-            let end = offset + headerBytes + length
-            guard end <= bytes.count else { return .tornTail(records, validBytes: offset) }
-            let payload = UnsafeRawBufferPointer(rebasing: bytes[(offset + headerBytes)..<end])
-            guard CRC32.checksum(payload) == crc, let record = decode(payload) else {
-                return end == bytes.count ? .tornTail(records, validBytes: offset) : .corrupt(records, atByte: offset)
+            guard let (record, end) = parse(bytes, at: offset) else {
+                // A crash can only cut the last write short: the bad bytes are a torn tail if no
+                // intact record follows them; an intact record after them means damage.
+                return intactRecord(in: bytes, after: offset)
+                    ? .corrupt(records, atByte: offset)
+                    : .tornTail(records, validBytes: offset)
             }
             records.append(record)
             offset = end
         }
         return .complete(records)
+    }
+
+    /// The record at `offset` and where it ends, if it is complete and its CRC matches.
+    private static func parse(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> (JournalRecord, Int)? {
+        guard bytes.count - offset >= headerBytes else { return nil }
+        let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        let crc = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+        let end = offset + headerBytes + length
+        guard length >= 11, end <= bytes.count else { return nil }
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[(offset + headerBytes)..<end])
+        guard CRC32.checksum(payload) == crc, let record = decode(payload) else { return nil }
+        return (record, end)
+    }
+
+    /// Whether an intact record starts anywhere after `offset` (a slow scan, run only when a
+    /// bad record was found).
+    private static func intactRecord(in bytes: UnsafeRawBufferPointer, after offset: Int) -> Bool {
+        var candidate = offset + 1
+        while candidate + headerBytes + 11 <= bytes.count {
+            if parse(bytes, at: candidate) != nil { return true }
+            candidate += 1
+        }
+        return false
     }
 
     private static func decode(_ p: UnsafeRawBufferPointer) -> JournalRecord? {

@@ -1,5 +1,6 @@
 import Foundation
 import OptimizerCore
+import Synchronization
 
 /// Sessions on disk (SPEC §5): one safetensors snapshot per session in `<data-dir>/sessions/`,
 /// the journal segments in `<data-dir>/`, damaged files moved to `<data-dir>/quarantine/`.
@@ -10,6 +11,23 @@ final class Persistence: Sendable {
     let journal: Journal?
     let maxSize: Int
     private let passLock = NSLock()
+    /// One lock per session id: snapshot writes and file removal of an id never overlap, even
+    /// across the session objects a PUT checkpoint swaps in.
+    private let fileLocks = Mutex<[String: NSLock]>([:])
+
+    /// Runs `body` holding the lock of session id `id`: snapshot writes, creation, replacement
+    /// and deletion of an id happen one at a time.
+    func exclusive<R, E: Error>(_ id: String, _ body: () throws(E) -> R) throws(E) -> R {
+        let lock = fileLocks.withLock { locks in
+            if let lock = locks[id] { return lock }
+            let lock = NSLock()
+            locks[id] = lock
+            return lock
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
 
     /// What start-up found, for the log.
     struct RestoreReport {
@@ -49,15 +67,20 @@ final class Persistence: Sendable {
 
     // MARK: Snapshots
 
-    /// Writes `session`'s snapshot now; returns its step and the file's size.
+    /// Writes `session`'s snapshot now; returns its step and the file's size. A session deleted
+    /// or replaced while its file was being written never lands on disk.
+    /// Nil when the session was deleted or replaced meanwhile (nothing written).
     @discardableResult
-    func snapshot(_ session: Session) throws(PersistenceError) -> (step: Int, bytes: Int) {
-        session.snapshotLock.lock()
-        defer { session.snapshotLock.unlock() }
-        let capture = session.capture()
-        let bytes = try SnapshotWriter.write(SessionFile.file(capture), to: path(for: session.id), directory: sessionsDirectory)
-        session.markSaved(capture.version)
-        return (capture.step, bytes)
+    func snapshot(_ session: Session) throws(PersistenceError) -> (step: Int, bytes: Int)? {
+        try exclusive(session.id) { () throws(PersistenceError) -> (step: Int, bytes: Int)? in
+            let capture = session.capture()
+            guard let bytes = try SnapshotWriter.write(SessionFile.file(capture), to: path(for: session.id),
+                                                       directory: sessionsDirectory, commit: { !session.isDeleted }) else {
+                return nil
+            }
+            session.markSaved(capture.version)
+            return (capture.step, bytes)
+        }
     }
 
     /// Snapshots every changed session. With a journal, first starts a new segment and, once
@@ -84,7 +107,7 @@ final class Persistence: Sendable {
         if !oldSegments.isEmpty { try? FileIO.fsyncDirectory(dataDirectory) }
     }
 
-    /// DELETE: removes the session's file, durably.
+    /// DELETE: removes the session's file, durably. Call inside `exclusive(id)`.
     func remove(_ id: String) throws(PersistenceError) {
         try FileIO.unlink(path(for: id))
         try FileIO.fsyncDirectory(sessionsDirectory)
@@ -116,7 +139,11 @@ final class Persistence: Sendable {
                 report.quarantined.append(name)
             }
         }
-        return replayJournal(into: store, sessions: sessions, data: data, quarantine: quarantine, maxSize: maxSize, report: &report)
+        // Numbers must continue above every LSN a snapshot remembers, even if the journal
+        // segments that issued them are gone.
+        let snapshotLSN = store.all.map { $0.journalLSN }.max() ?? 0
+        let journalLSN = replayJournal(into: store, sessions: sessions, data: data, quarantine: quarantine, maxSize: maxSize, report: &report)
+        return max(snapshotLSN, journalLSN)
     }
 
     /// Replays every segment's records over the snapshots; returns the last LSN seen.
@@ -136,6 +163,9 @@ final class Persistence: Sendable {
             case let .tornTail(valid, validBytes):
                 records = valid
                 report.truncatedBytes += bytes.count - validBytes
+                // Keep what is cut off, in case it was not a torn write after all.
+                let tail = "\(quarantine)/\((path as NSString).lastPathComponent).tail-\(validBytes).\(Timestamp.now().milliseconds)"
+                _ = FileManager.default.createFile(atPath: tail, contents: Data(bytes[validBytes...]), attributes: [.posixPermissions: 0o600])
                 try? FileIO.truncate(path, to: validBytes)
                 Log.message("journal \(path): torn tail of \(bytes.count - validBytes) bytes truncated (a write cut short by a crash)")
             case let .corrupt(valid, at):
@@ -166,7 +196,7 @@ final class Persistence: Sendable {
         let existing = try? store.get(record.id)
         switch record.kind {
         case .put:
-            if let existing, existing.capture().journalLSN >= record.lsn { return false }
+            if let existing, existing.journalLSN >= record.lsn { return false }
             guard let restored = try? record.body.withUnsafeBytes({ raw in try SessionFile.restore(raw, maxSize: maxSize) }) else {
                 Log.message("journal record \(record.lsn) for \(record.id) does not decode; skipped")
                 return false
@@ -175,13 +205,15 @@ final class Persistence: Sendable {
             try? store.insert(Session(restored: restored, id: record.id, journalLSN: record.lsn, fromFile: false))
             return true
         case .delete:
-            guard let existing, existing.capture().journalLSN < record.lsn else { return false }
+            guard let existing, existing.journalLSN < record.lsn else { return false }
             _ = try? store.remove(record.id)
             try? FileIO.unlink("\(sessions)/\(record.id).safetensors")
             return true
+        case .base:
+            return false
         case .step, .params, .patch:
             guard let existing else { return false }
-            let before = existing.capture().journalLSN
+            let before = existing.journalLSN
             do throws(ServiceError) { try existing.replay(record) } catch {
                 Log.message("journal record \(record.lsn) for \(record.id) cannot be applied: \(error.problem.detail)")
                 return false

@@ -101,11 +101,16 @@ enum SessionFile {
             throw .invalid(error.message)
         }
         var keys: [(String, Int)] = []
-        if let text = m["idempotency_keys"], case .array(let items)? = try? parseJSON(text) {
+        if let text = m["idempotency_keys"] {
+            guard case .array(let items)? = try? parseJSON(text), items.count <= IdempotencyCache.capacity else {
+                throw .invalid("metadata idempotency_keys is not a list of at most \(IdempotencyCache.capacity) [key, step] pairs")
+            }
             for item in items {
-                if case .array(let pair) = item, pair.count == 2, case .string(let key) = pair[0], case .number(let s) = pair[1] {
-                    keys.append((key, Int(s)))
+                guard case .array(let pair) = item, pair.count == 2, case .string(let key) = pair[0], (1...255).contains(key.utf8.count),
+                      case .number(let s) = pair[1], s == s.rounded(), s >= 0, s <= Double(Optimizer.maxStep) else {
+                    throw .invalid("metadata idempotency_keys holds an entry that is not [key, step]")
                 }
+                keys.append((key, Int(s)))
             }
         }
         return Restored(id: id, config: config, params: params, step: step, slots: tensors, created: created, updated: updated, journalLSN: journalLSN,

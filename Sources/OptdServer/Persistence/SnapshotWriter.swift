@@ -9,8 +9,11 @@ import Darwin
 /// any instant leaves the old file or the new one, never a torn one. On failure the temp file is
 /// removed and the error names the failing step, path and errno.
 enum SnapshotWriter {
-    /// Writes `file` to `path`; returns the bytes written.
-    static func write(_ file: Safetensors.File, to path: String, directory: String) throws(PersistenceError) -> Int {
+    /// Writes `file` to `path`; returns the bytes written, or nil when `commit` (asked just
+    /// before the rename) says the file must not replace the target any more, e.g. because its
+    /// session was deleted meanwhile; the temp file is then removed.
+    static func write(_ file: Safetensors.File, to path: String, directory: String,
+                      commit: () -> Bool = { true }) throws(PersistenceError) -> Int? {
         let temp = "\(path).tmp-\(getpid())-\(counter.next())"
         let fd = try FileIO.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC)
         var bytes = 0
@@ -35,6 +38,10 @@ enum SnapshotWriter {
             throw error
         }
         close(fd)
+        guard commit() else {
+            try? FileIO.unlink(temp)
+            return nil
+        }
         do throws(PersistenceError) {
             try FileIO.rename(temp, path)
         } catch {

@@ -16,6 +16,7 @@ enum Healthcheck {
             if arguments[i] == "--host" { host = arguments[i + 1] }
             i += 2
         }
+        guard (1...65535).contains(port) else { return 2 }
         return check(host: host, port: port) ? 0 : 1
     }
 

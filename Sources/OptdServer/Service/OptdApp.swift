@@ -51,6 +51,7 @@ public enum OptdApp {
     /// `optd [options]` or `optd healthcheck`. Never returns while serving; exits 0 after a
     /// graceful SIGTERM/SIGINT shutdown.
     public static func main(_ arguments: [String], environment: [String: String]) -> Never {
+        installStopSignalHandler()
         if arguments.first == "healthcheck" {
             exit(Healthcheck.run(Array(arguments.dropFirst()), environment: environment))
         }
@@ -88,22 +89,40 @@ public enum OptdApp {
         dispatchMain()
     }
 
-    /// SIGTERM/SIGINT: stop taking work, let in-flight requests finish, exit 0.
-    private static func handleSignals(_ running: Running, grace: Double) {
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                stop(running, grace: grace)
-                Log.message("stopped")
-                exit(0)
-            }
-            source.resume()
-            signalSources.append(source)
+    /// SIGTERM and SIGINT get a real handler from the first line of `main`, installed
+    /// synchronously, that writes the signal number into a pipe (the self-pipe trick: a write is
+    /// async-signal-safe); one thread reads the pipe and stops the server. Whichever thread the
+    /// kernel picks runs the handler, so no signal is lost or takes its default action. (A
+    /// dispatch signal source registers asynchronously: a SIGTERM sent right after the listening
+    /// line went missing.)
+    nonisolated(unsafe) private static var signalPipe: [Int32] = [-1, -1]
+
+    private static func installStopSignalHandler() {
+        pipe(&signalPipe)
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { signal in
+            var byte = UInt8(truncatingIfNeeded: signal)
+            _ = write(OptdApp.signalPipe[1], &byte, 1)
         }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGTERM, &action, nil)
+        sigaction(SIGINT, &action, nil)
     }
 
-    nonisolated(unsafe) private static var signalSources: [DispatchSourceSignal] = []
+    /// SIGTERM/SIGINT: stop taking work, let in-flight requests finish, exit 0.
+    private static func handleSignals(_ running: Running, grace: Double) {
+        let readEnd = signalPipe[0]
+        let waiter = Thread {
+            var byte: UInt8 = 0
+            while read(readEnd, &byte, 1) != 1 {}
+            stop(running, grace: grace)
+            Log.message("stopped")
+            exit(0)
+        }
+        waiter.name = "optd-signals"
+        waiter.start()
+    }
 }
 
 /// optd's own log lines on stderr: `optd: <message>` as text, or one JSON object per line with

@@ -36,7 +36,9 @@ extension OptdService {
                                               maxSize: options.maxSessionSize)
         let id = create.id ?? SessionID.generate()
         let session = Session(id: id, optimizer: Optimizer(config: create.config, params: create.params))
-        let lsn = try session.journalCreation(journal) { () throws(ServiceError) in try store.insert(session) }
+        let lsn = try exclusive(id) { () throws(ServiceError) -> UInt64? in
+            try session.journalCreation(journal) { () throws(ServiceError) in try store.insert(session) }
+        }
         waitDurable(lsn)
         metrics.countSessionCreated()
         var headers = Self.json
@@ -64,13 +66,16 @@ extension OptdService {
 
     func deleteSession(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
         let session = try session(for: request)
-        let lsn = try session.journalDeletion(journal) { () throws(ServiceError) in try store.remove(session.id) }
-        waitDurable(lsn)
-        do throws(PersistenceError) {
-            try persistence?.remove(session.id)
-        } catch {
-            Log.message("DELETE \(session.id): \(error)")
-            throw ServiceError.storageFailed("the session is deleted but its snapshot could not be removed: \(error)")
+        try exclusive(session.id) { () throws(ServiceError) in
+            let lsn = try session.journalDeletion(journal) { () throws(ServiceError) in try store.remove(session.id) }
+            waitDurable(lsn)
+            do throws(PersistenceError) {
+                try persistence?.remove(session.id)
+            } catch {
+                // The deletion stands (journalled and answered); with a journal the file is
+                // removed at the next start, without one it may come back.
+                Log.message("DELETE \(session.id): the snapshot file could not be removed: \(error)")
+            }
         }
         try response.respond(.noContent)
     }
@@ -119,13 +124,14 @@ extension OptdService {
     func snapshot(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
         let session = try session(for: request)
         guard let persistence else { throw ServiceError.notReady }
-        let written: (step: Int, bytes: Int)
+        let written: (step: Int, bytes: Int)?
         do throws(PersistenceError) {
             written = try persistence.snapshot(session)
         } catch {
             Log.message("snapshot of \(session.id) failed: \(error)")
             throw ServiceError.storageFailed("snapshot failed: \(error); the previous snapshot is kept")
         }
+        guard let written else { throw ServiceError.sessionNotFound(session.id) }  // deleted meanwhile
         try response.respond(.ok, headers: Self.json, body: #"{"step":\#(written.step),"bytes":\#(written.bytes)}"#)
     }
 
@@ -147,9 +153,11 @@ extension OptdService {
         guard let type = request.headers["Content-Type"], VectorRepresentation.mediaType(type) == "application/octet-stream" else {
             throw ServiceError.unsupportedMediaType(request.headers["Content-Type"])
         }
-        let existing = try? store.get(id)
-        if let ifMatch = request.headers["If-Match"] {
-            guard let existing else { throw ServiceError.preconditionFailed(current: -1, given: ifMatch) }
+        let ifMatch = request.headers["If-Match"]
+        // A fast check from the head, so a stale upload is refused before it is sent; checked
+        // again, atomically, when the sessions are swapped.
+        if let ifMatch {
+            guard let existing = try? store.get(id) else { throw ServiceError.preconditionFailed(current: nil, given: ifMatch) }
             try Session.check(ifMatch, step: existing.metadata.step)
         }
         let bytes = try body.readAll(limit: options.limits.maxBodyBytes)
@@ -160,21 +168,36 @@ extension OptdService {
             throw ServiceError.invalidCheckpoint(error.message)
         }
         let session = Session(restored: restored, id: id, journalLSN: 0, fromFile: false)
-        let lsn = try session.journalCreation(journal) { () throws(ServiceError) in
-            if let existing { _ = try? existing.journalDeletion(nil) { () throws(ServiceError) in } }
-            store.upsert(session)
+        // Under the id's lock no other create, replacement, deletion or snapshot of this id runs.
+        let replaced = try exclusive(id) { () throws(ServiceError) -> Bool in
+            let existing = try? store.get(id)
+            let lsn = try session.journalCreation(journal) { () throws(ServiceError) in
+                if let existing {
+                    try existing.retire(ifMatch: ifMatch)
+                } else if let ifMatch {
+                    throw ServiceError.preconditionFailed(current: nil, given: ifMatch)
+                }
+                store.upsert(session)
+            }
+            waitDurable(lsn)
+            return existing != nil
         }
-        waitDurable(lsn)
         // An uploaded checkpoint is an explicit act: put it on disk now, whatever the WAL mode.
         do throws(PersistenceError) { try persistence?.snapshot(session) } catch {
             Log.message("snapshot of \(id) after PUT checkpoint failed: \(error)")
         }
         var headers = Self.json
         headers.set("Location", "/v1/sessions/\(id)")
-        try response.respond(existing == nil ? .created : .ok, headers: headers, body: Documents.session(session.metadata))
+        try response.respond(replaced ? .ok : .created, headers: headers, body: Documents.session(session.metadata))
     }
 
     // MARK: Helpers
+
+    /// Runs `body` under the session id's lock (see `Persistence.exclusive`).
+    func exclusive<R, E: Error>(_ id: String, _ body: () throws(E) -> R) throws(E) -> R {
+        guard let persistence else { return try body() }
+        return try persistence.exclusive(id, body)
+    }
 
     /// Under `--wal`, the answer waits until the change's journal record is written (everysec)
     /// or fsynced (always).

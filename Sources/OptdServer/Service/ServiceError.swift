@@ -16,7 +16,8 @@ enum ServiceError: Error, Equatable {
     case nonFinite(index: Int)
     case unsupportedMediaType(String?)
     case notAcceptable(String)
-    case preconditionFailed(current: Int, given: String)
+    /// `current`: the session's step, nil when there is no session.
+    case preconditionFailed(current: Int?, given: String)
     case emaDisabled
     case idempotencyAnswerExpired(key: String, step: Int)
     case invalidIdempotencyKey
@@ -74,10 +75,13 @@ enum ServiceError: Error, Equatable {
         case .notAcceptable(let accept):
             Problem(status: .notAcceptable, code: "not_acceptable",
                     detail: "Accept \"\(accept)\" allows neither application/json nor application/octet-stream")
-        case let .preconditionFailed(current, given):
+        case let .preconditionFailed(current?, given):
             Problem(status: .preconditionFailed, code: "precondition_failed",
                     detail: "If-Match \(given) does not match the session's ETag \"\(current)\"",
                     headers: ["ETag": "\"\(current)\""])
+        case let .preconditionFailed(nil, given):
+            Problem(status: .preconditionFailed, code: "precondition_failed",
+                    detail: "If-Match \(given): there is no session here")
         case .emaDisabled:
             Problem(status: .badRequest, code: "ema_disabled", detail: "the session was not created with use_ema")
         case let .idempotencyAnswerExpired(key, step):

@@ -118,9 +118,10 @@ extension ServiceOptions {
         return value
     }
 
+    /// Seconds up to a day: timeouts and intervals longer than that are mistakes.
     private static func seconds(_ text: String, _ flag: String, positive: Bool = false) throws(ParseError) -> Double {
-        guard let value = Double(text), value.isFinite, positive ? value > 0 : value >= 0 else {
-            throw ParseError(description: "\(flag) must be a \(positive ? "positive" : "non-negative") number of seconds, got \(text)")
+        guard let value = Double(text), value.isFinite, positive ? value > 0 : value >= 0, value <= 86_400 else {
+            throw ParseError(description: "\(flag) must be a \(positive ? "positive" : "non-negative") number of seconds up to 86400, got \(text)")
         }
         return value
     }

@@ -12,8 +12,6 @@ final class Session: Sendable {
     let id: String
     let created: Timestamp
     private let state: Mutex<State>
-    /// Serialises snapshot writes of this session, so an older capture never lands last.
-    let snapshotLock = NSLock()
 
     struct State: ~Copyable {
         var optimizer: Optimizer
@@ -90,6 +88,12 @@ final class Session: Sendable {
     }
 
     var size: Int { state.withLock { $0.optimizer.size } }
+
+    /// The last journal record applied to this session.
+    var journalLSN: UInt64 { state.withLock { $0.journalLSN } }
+
+    /// Set by DELETE or by a PUT checkpoint that replaced this session object.
+    var isDeleted: Bool { state.withLock { $0.deleted } }
 
     /// Copies the state for a snapshot or a checkpoint download.
     func capture() -> Capture {
@@ -218,6 +222,16 @@ final class Session: Sendable {
         }
     }
 
+    /// PUT checkpoint replacing this session: refuses a stale `If-Match` (412), then marks this
+    /// object deleted so requests still holding it get 404 and nothing more of it is journalled.
+    func retire(ifMatch: String?) throws(ServiceError) {
+        try state.withLock { (s) throws(ServiceError) in
+            guard !s.deleted else { throw .sessionNotFound(id) }
+            try Self.check(ifMatch, step: s.optimizer.step)
+            s.deleted = true
+        }
+    }
+
     // MARK: Journal replay
 
     /// Re-applies a journalled change made after this session's snapshot; older ones are skipped.
@@ -229,7 +243,11 @@ final class Session: Sendable {
                 guard let gradient = record.floats, gradient.count == s.optimizer.size else {
                     throw .invalidJSON("journal record \(record.lsn): gradient of the wrong size")
                 }
-                try! s.optimizer.apply(gradient: gradient.buffer)
+                do throws(StepError) {
+                    try s.optimizer.apply(gradient: gradient.buffer)
+                } catch {
+                    throw ServiceError(error)
+                }
                 if !record.key.isEmpty {
                     s.idempotency.record(record.key, step: s.optimizer.step, params: s.optimizer.params.copy())
                 }
@@ -245,8 +263,8 @@ final class Session: Sendable {
                 do throws(JSONDecodeError) { patch = try JSONReader.document(record.body) } catch { throw ServiceError(error) }
                 guard case .object(let fields) = patch else { throw .invalidJSON("journal record \(record.lsn): bad patch") }
                 try Self.reconfigure(&s, fields)
-            case .put, .delete:
-                return  // handled by the store
+            case .put, .delete, .base:
+                return  // handled by the store, or numbering only
             }
             Self.changed(&s, lsn: record.lsn)
         }

@@ -33,7 +33,7 @@ struct Timestamp: Equatable, Sendable {
         }
         guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
               b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b.last == UInt8(ascii: "Z"),
-              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let year = number(0..<4), year >= 1970, let month = number(5..<7), let day = number(8..<10),
               let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
               (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
         var millis: Int64 = 0
