@@ -296,13 +296,3 @@ final class Session: Sendable {
         throw .preconditionFailed(current: step, given: ifMatch)
     }
 }
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        let chars = Set(set)
-        var s = self[...]
-        while let first = s.first, chars.contains(first) { s = s.dropFirst() }
-        while let last = s.last, chars.contains(last) { s = s.dropLast() }
-        return String(s)
-    }
-}
