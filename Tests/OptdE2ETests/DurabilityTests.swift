@@ -264,7 +264,7 @@ import Testing
         #expect(try c.raw("POST", "/v1/sessions/full/step", gradient).status == 200)
         let failed = try c.request("POST", "/v1/sessions/full/snapshot")
         #expect(failed.status == 507 && failed.code == "storage_failed", "\(failed.status) \(failed.text)")
-        #expect(first.stderr.contains("No space left"), "the log names the cause")
+        #expect(first.waitForLog("No space left"), "the log names the cause")
         let files = try FileManager.default.contentsOfDirectory(atPath: mountPoint.appendingPathComponent("sessions").path)
         #expect(files == ["full.safetensors"], "the temp file is gone: \(files)")
         #expect(try c.raw("POST", "/v1/sessions/full/step", gradient).status == 200, "still serving")

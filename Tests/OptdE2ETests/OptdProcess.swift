@@ -8,6 +8,8 @@ final class OptdProcess: @unchecked Sendable {  // fields set once in init; stde
     let port: Int
     let dataDirectory: URL
     private let log = LockedBox(Data())
+    /// Signalled when stderr reaches end of file (the process and its pipe are done).
+    private let stderrClosed = DispatchSemaphore(value: 0)
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
@@ -36,10 +38,15 @@ final class OptdProcess: @unchecked Sendable {  // fields set once in init; stde
         process.standardOutput = FileHandle.nullDevice
         let listening = DispatchSemaphore(value: 0)
         let found = LockedBox<Int?>(nil)
-        let log = self.log
+        let log = self.log, closed = stderrClosed
         pipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil; listening.signal(); return }
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                listening.signal()
+                closed.signal()
+                return
+            }
             log.update { $0.append(data) }
             if found.value == nil, let port = Self.listeningPort(in: String(decoding: log.value, as: UTF8.self)) {
                 found.value = port
@@ -79,13 +86,27 @@ final class OptdProcess: @unchecked Sendable {  // fields set once in init; stde
     /// Waits for the process to end by itself (e.g. at an injected crash point).
     func waitForExit() -> Int32 {
         process.waitUntilExit()
+        _ = stderrClosed.wait(timeout: .now() + 10)
         return process.terminationStatus
+    }
+
+    /// Waits (up to 10 s) until the captured stderr contains `text`: log lines reach the test
+    /// through a pipe, after the answer that caused them may already have arrived.
+    func waitForLog(_ text: String) -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while !stderr.contains(text) {
+            if Date() > deadline { return false }
+            usleep(1000)
+        }
+        return true
     }
 
     private func signalAndWait(_ signal: Int32) -> Int32 {
         if process.isRunning {
             kill(process.processIdentifier, signal)
             process.waitUntilExit()
+            // Everything it wrote is in `stderr` once the pipe reports end of file.
+            _ = stderrClosed.wait(timeout: .now() + 10)
         }
         if ownsDataDirectory { try? FileManager.default.removeItem(at: dataDirectory) }
         return process.terminationStatus
