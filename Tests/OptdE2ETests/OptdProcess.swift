@@ -39,21 +39,26 @@ final class OptdProcess: @unchecked Sendable {  // fields set once in init; stde
         let listening = DispatchSemaphore(value: 0)
         let found = LockedBox<Int?>(nil)
         let log = self.log, closed = stderrClosed
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                listening.signal()
-                closed.signal()
-                return
-            }
-            log.update { $0.append(data) }
-            if found.value == nil, let port = Self.listeningPort(in: String(decoding: log.value, as: UTF8.self)) {
-                found.value = port
-                listening.signal()
-            }
-        }
+        let fd = pipe.fileHandleForReading.fileDescriptor
         try process.run()
+        // A plain thread with blocking reads (not FileHandle.readabilityHandler, whose dispatch
+        // source crashed the test process once under many concurrent pipes).
+        Thread.detachNewThread {
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                log.update { $0.append(contentsOf: chunk[..<n]) }
+                if found.value == nil, let port = Self.listeningPort(in: String(decoding: log.value, as: UTF8.self)) {
+                    found.value = port
+                    listening.signal()
+                }
+            }
+            listening.signal()
+            closed.signal()
+            withExtendedLifetime(pipe) {}
+        }
         guard listening.wait(timeout: .now() + 30) == .success, let port = found.value else {
             process.terminate()
             throw Failure(description: "optd did not report its port; stderr: \(String(decoding: log.value, as: UTF8.self))")
