@@ -104,8 +104,12 @@ public struct Optimizer: ~Copyable, Sendable {
 
     /// Applies one gradient. `gradient` is the caller's buffer and serves as scratch space (loss
     /// scaling, clipping and averaging happen in place), so a step allocates nothing.
-    public mutating func apply(gradient: UnsafeMutableBufferPointer<Float>) throws(StepError) {
+    ///
+    /// `accepted` runs once the gradient has passed validation and before anything uses it as
+    /// scratch or changes, e.g. to journal the gradient as received.
+    public mutating func apply(gradient: UnsafeMutableBufferPointer<Float>, accepted: () -> Void = {}) throws(StepError) {
         try validate(UnsafeBufferPointer(gradient))
+        accepted()
         if size > 0 {
             switch config.convention {
             case .keras: applyKeras(gradient)

@@ -18,16 +18,7 @@ enum SessionFile {
         Documents.optimizer(capture.config, into: &writer)
         let optimizerJSON = String(decoding: writer.bytes, as: UTF8.self)
         var keys = JSONWriter()
-        keys.raw("[")
-        for (i, entry) in capture.idempotencyKeys.enumerated() {
-            if i > 0 { keys.raw(",") }
-            keys.raw("[")
-            keys.string(entry.key)
-            keys.raw(",")
-            keys.number(Double(entry.step))
-            keys.raw("]")
-        }
-        keys.raw("]")
+        keys.value(.array(capture.idempotencyKeys.map { .array([.string($0.key), .number(Double($0.step))]) }))
         let metadata = [
             "format": format, "id": capture.id, "optimizer": optimizerJSON,
             "convention": capture.config.convention.rawValue, "step": String(capture.step),

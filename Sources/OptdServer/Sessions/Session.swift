@@ -97,11 +97,16 @@ final class Session: Sendable {
 
     /// Copies the state for a snapshot or a checkpoint download.
     func capture() -> Capture {
-        state.withLock { s in
-            Capture(id: id, config: s.optimizer.config, step: s.optimizer.step, created: created, updated: s.updated,
-                    params: s.optimizer.params.copy(), slots: s.optimizer.slots.map { Slot(name: $0.name, buffer: $0.buffer.copy()) },
-                    journalLSN: s.journalLSN, idempotencyKeys: s.idempotency.keys, version: Version(changes: s.changes))
-        }
+        state.withLock { s in capture(s, copyingBuffers: true) }
+    }
+
+    /// The capture of `s`; without copies only while the lock is held (the journal encodes it
+    /// there).
+    private func capture(_ s: borrowing State, copyingBuffers: Bool) -> Capture {
+        let copy = { (b: FloatBuffer) in copyingBuffers ? b.copy() : b }
+        return Capture(id: id, config: s.optimizer.config, step: s.optimizer.step, created: created, updated: s.updated,
+                       params: copy(s.optimizer.params), slots: s.optimizer.slots.map { Slot(name: $0.name, buffer: copy($0.buffer)) },
+                       journalLSN: s.journalLSN, idempotencyKeys: s.idempotency.keys, version: Version(changes: s.changes))
     }
 
     /// True when the session changed since its last snapshot (or never had one).
@@ -143,16 +148,17 @@ final class Session: Sendable {
                 throw .idempotencyAnswerExpired(key: key, step: entry.step)
             }
             try Self.check(ifMatch, step: s.optimizer.step)
+            var lsn: UInt64?
             do throws(StepError) {
-                try s.optimizer.validate(UnsafeBufferPointer(gradient.buffer))
+                // Journal the gradient as received: after validation, before it serves as scratch.
+                try s.optimizer.apply(gradient: gradient.buffer) {
+                    lsn = journal?.append { lsn, out in
+                        JournalRecord.frame(kind: .step, lsn: lsn, id: id, key: idempotencyKey ?? "", vector: gradient, into: &out)
+                    }
+                }
             } catch {
                 throw ServiceError(error)
             }
-            // Journal the gradient as received, before the optimizer uses it as scratch.
-            let lsn = journal?.append { lsn, out in
-                JournalRecord.frame(kind: .step, lsn: lsn, id: id, key: idempotencyKey ?? "", vector: gradient, into: &out)
-            }
-            try! s.optimizer.apply(gradient: gradient.buffer)  // validated above: cannot fail
             Self.changed(&s, lsn: lsn)
             let answer = VectorAnswer(step: s.optimizer.step, values: s.optimizer.params.copy(), lsn: lsn)
             if let key = idempotencyKey { s.idempotency.record(key, step: answer.step, params: answer.values) }
@@ -201,10 +207,7 @@ final class Session: Sendable {
         try state.withLock { (s) throws(ServiceError) -> UInt64? in
             try publish()
             guard let journal else { return nil }
-            let capture = Capture(id: id, config: s.optimizer.config, step: s.optimizer.step, created: created, updated: s.updated,
-                                  params: s.optimizer.params, slots: s.optimizer.slots, journalLSN: s.journalLSN,
-                                  idempotencyKeys: s.idempotency.keys, version: Version(changes: s.changes))
-            let bytes = Safetensors.encode(SessionFile.file(capture))
+            let bytes = Safetensors.encode(SessionFile.file(capture(s, copyingBuffers: false)))
             let lsn = journal.append { lsn, out in JournalRecord.frame(kind: .put, lsn: lsn, id: id, body: bytes, into: &out) }
             s.journalLSN = lsn
             return lsn
