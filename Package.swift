@@ -3,6 +3,15 @@ import PackageDescription
 
 // Dependencies point one way: OptimizerCore (math) and HTTP1 (wire) know nothing of each other;
 // the service target added later uses both. No package dependencies, by design.
+let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-fno-math-errno"])]
+// The manifest is compiled for the machine that builds, so this asks the build machine's
+// architecture; the AVX2 kernels exist on x86-64 only (and the flag is unknown elsewhere).
+#if arch(x86_64)
+let avx2Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let avx2Settings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "optd",
     platforms: [.macOS(.v14)],
@@ -14,7 +23,17 @@ let package = Package(
         .library(name: "HTTP1", targets: ["HTTP1"]),
     ],
     targets: [
-        .target(name: "OptimizerCore"),
+        // Kernels: per-element optimizer math, @inlinable, compiled into OptimizerCore for the
+        // package's baseline CPU and again into OptimizerKernelsAVX2 for x86-64-v3; OptimizerCore
+        // picks one at run time (InstructionSet). -fno-math-errno lets squareRoot() be the
+        // vector instruction instead of a libm call that may set errno (it changes no result).
+        .target(name: "OptimizerKernels", swiftSettings: kernelSettings),
+        .target(name: "OptimizerKernelsAVX2", dependencies: ["OptimizerKernels"],
+                swiftSettings: kernelSettings + avx2Settings),
+        // A few lines of C: Swift cannot run `cpuid` to ask the CPU what it supports.
+        .target(name: "CPUFeatures"),
+        .target(name: "OptimizerCore", dependencies: ["OptimizerKernels", "OptimizerKernelsAVX2", "CPUFeatures"],
+                swiftSettings: kernelSettings),
         .target(name: "HTTP1"),
         // The service: sessions, routes, codecs, persistence. Uses both floors below it.
         .target(name: "OptdServer", dependencies: ["OptimizerCore", "HTTP1"]),

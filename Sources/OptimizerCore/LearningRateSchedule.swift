@@ -1,3 +1,4 @@
+import OptimizerKernels
 /// Keras 3's learning-rate schedules (`keras/src/optimizers/schedules/learning_rate_schedule.py`),
 /// evaluated in float32 op by op as Keras does. The optimizer calls `value(at: iterations)`, so
 /// the first update uses `value(at: 0)`; both conventions use them the same way.

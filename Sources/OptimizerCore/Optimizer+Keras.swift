@@ -1,3 +1,6 @@
+import OptimizerKernels
+import OptimizerKernelsAVX2
+
 /// The Keras 3 pipeline around the update rule (`base_optimizer.py` `apply` and
 /// `_backend_apply_gradients`): loss scaling → accumulation → clipping → weight decay → update →
 /// EMA → iterations += 1, each in float32 in Keras's operation order.
@@ -33,12 +36,8 @@ extension Optimizer {
         if isUpdate {
             clipKeras(g)
             let lr = c.learningRate.value(at: step)
-            if let wd = c.weightDecay {
-                let w = Float(wd)
-                let p = params.base
-                for i in 0..<n { p[i] = p[i] - p[i] * w * lr }
-            }
-            updateKeras(UnsafePointer(g.baseAddress!), lr: lr, t: iterations + 1)
+            let decay = c.weightDecay.map { KerasWeightDecay(weightDecay: Float($0), lr: lr) }
+            updateKeras(UnsafePointer(g.baseAddress!), lr: lr, decay: decay, t: iterations + 1)
         }
 
         if c.useEMA, let average = emaAverage {
@@ -83,26 +82,33 @@ extension Optimizer {
         return Float(sum).squareRoot()
     }
 
-    private func updateKeras(_ g: UnsafePointer<Float>, lr: Float, t: Int) {
+    /// The update itself, after Keras's weight decay `p − p·wd·lr`, which the kernel applies in
+    /// the same pass.
+    private func updateKeras(_ g: UnsafePointer<Float>, lr: Float, decay: KerasWeightDecay?, t: Int) {
         let c = config
         let n = size, p = params.base
         switch c.kind {
         case .sgd:
-            SGD.keras(count: n, params: p, gradient: g, momentum: slot(named: "momentum", if: c.momentum != 0),
-                      lr: lr, momentum: Float(c.momentum), nesterov: c.nesterov)
+            let kernel = SGD.Keras(count: n, params: p, gradient: g, momentum: slot(named: "momentum", if: c.momentum != 0),
+                                   decay: decay, lr: lr, momentum: Float(c.momentum), nesterov: c.nesterov)
+            KernelExecutor.execute(kernel, avx2: AVX2.run)
         case .adagrad:
-            Adagrad.keras(count: n, params: p, gradient: g, accumulator: slot(named: "accumulator")!.base,
-                          lr: lr, epsilon: Float(c.epsilon))
+            let kernel = Adagrad.Keras(count: n, params: p, gradient: g, accumulator: slot(named: "accumulator")!.base,
+                                       decay: decay, lr: lr, epsilon: Float(c.epsilon))
+            KernelExecutor.execute(kernel, avx2: AVX2.run)
         case .rmsprop:
             let s = RMSprop.KerasScalars(lr: lr, rho: Float(c.rho), oneMinusRho: Float(1 - c.rho),
                                          momentum: Float(c.momentum), epsilon: Float(c.epsilon))
-            RMSprop.keras(count: n, params: p, gradient: g, velocity: slot(named: "velocity")!.base,
-                          momentum: slot(named: "momentum", if: c.momentum > 0),
-                          averageGradient: slot(named: "average_gradient", if: c.centered), s)
+            let kernel = RMSprop.Keras(count: n, params: p, gradient: g, velocity: slot(named: "velocity")!.base,
+                                       momentum: slot(named: "momentum", if: c.momentum > 0),
+                                       averageGradient: slot(named: "average_gradient", if: c.centered), decay: decay, s)
+            KernelExecutor.execute(kernel, avx2: AVX2.run)
         case .adam, .adamw:
             let s = Adam.KerasScalars(lr: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, t: t)
-            Adam.keras(count: n, params: p, gradient: g, momentum: slot(named: "momentum")!.base,
-                       velocity: slot(named: "velocity")!.base, velocityHat: slot(named: "velocity_hat", if: c.amsgrad), s)
+            let kernel = Adam.Keras(count: n, params: p, gradient: g, momentum: slot(named: "momentum")!.base,
+                                    velocity: slot(named: "velocity")!.base,
+                                    velocityHat: slot(named: "velocity_hat", if: c.amsgrad), decay: decay, s)
+            KernelExecutor.execute(kernel, avx2: AVX2.run)
         }
     }
 }

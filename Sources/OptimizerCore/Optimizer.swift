@@ -88,10 +88,10 @@ public struct Optimizer: ~Copyable, Sendable {
     /// Checks a vector against this optimizer's size and for non-finite elements.
     public func validate(_ vector: UnsafeBufferPointer<Float>) throws(StepError) {
         guard vector.count == size else { throw .lengthMismatch(expected: size, got: vector.count) }
-        // Scan without branching per element, then locate the culprit only if there is one.
-        var bad = false
-        for x in vector { bad = bad || !x.isFinite }
-        if bad, let index = vector.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(index: index) }
+        // Scan a lane at a time, then locate the culprit only if there is one.
+        if !KernelExecutor.allFinite(vector), let index = vector.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFinite(index: index)
+        }
     }
 
     /// Overwrites the parameters (PUT params). State buffers are kept; before the first update
@@ -110,6 +110,12 @@ public struct Optimizer: ~Copyable, Sendable {
     public mutating func apply(gradient: UnsafeMutableBufferPointer<Float>, accepted: () -> Void = {}) throws(StepError) {
         try validate(UnsafeBufferPointer(gradient))
         accepted()
+        update(validatedGradient: gradient)
+    }
+
+    /// `apply` without the check, for benchmarks that time the update alone: the gradient must
+    /// have the optimizer's size and hold only finite values.
+    package mutating func update(validatedGradient gradient: UnsafeMutableBufferPointer<Float>) {
         if size > 0 {
             switch config.convention {
             case .keras: applyKeras(gradient)

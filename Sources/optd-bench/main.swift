@@ -6,7 +6,7 @@ import OptdServer
 // does it: a warm-up run thrown away, repeated timed runs, the median printed, a checksum printed
 // so the work cannot be optimised away.
 //
-//   swift run -c release optd-bench kernels [--sizes 1000000,10000000] [--runs 7] [--only adam]
+//   swift run -c release optd-bench kernels [--sizes 1000000,10000000] [--runs 7] [--only adam] [--threads 1,2]
 //   swift run -c release optd-bench codecs [--sizes 1000000] [--runs 7]
 //   swift run -c release optd-bench verify-floats     (all 2^32 float32s: print, parse back, compare)
 //
@@ -28,6 +28,7 @@ struct Options {
     var sizes = [1_000_000, 10_000_000]
     var runs = 7
     var only: Set<String> = []
+    var threads: [Int] = [KernelExecutor.maxThreads]
 
     init(_ arguments: [String]) {
         var args = arguments.makeIterator()
@@ -37,6 +38,7 @@ struct Options {
             case "--sizes": sizes = (args.next() ?? "").split(separator: ",").compactMap { Int(Double($0) ?? 0) }
             case "--runs": runs = Int(args.next() ?? "") ?? runs
             case "--only": only = Set((args.next() ?? "").split(separator: ",").map(String.init))
+            case "--threads": threads = (args.next() ?? "").split(separator: ",").compactMap { Int($0) }
             default:
                 FileHandle.standardError.write(Data("unknown flag \(flag)\n".utf8))
                 exit(2)
@@ -54,33 +56,6 @@ func now() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
-/// Times `steps` optimizer steps of size n per run; returns elements/s per run.
-func benchmarkKernel(kind: OptimizerKind, convention: Convention, size n: Int, runs: Int) throws -> (rates: [Double], checksum: Float) {
-    let config = try OptimizerConfig(kind: kind, convention: convention)
-    var params = [Float](repeating: 0, count: n)
-    var gradient = [Float](repeating: 0, count: n)
-    for i in 0..<n {
-        params[i] = Float(i % 1000) * 1e-3 - 0.5
-        gradient[i] = Float((i * 7919) % 2001) * 1e-3 - 1.0
-    }
-    var optimizer = Optimizer(config: config, params: FloatBuffer(params))
-    // The same gradient every step, as the C and numpy references do. Default configurations do
-    // not write to it (only loss scaling, clipping and accumulation use it as scratch).
-    let scratch = FloatBuffer(gradient)
-    // Enough steps per run for about 0.2 s at 1 G elements/s.
-    let steps = max(1, 200_000_000 / n)
-    var rates: [Double] = []
-    for run in 0...runs {
-        let start = now()
-        for _ in 0..<steps {
-            try optimizer.apply(gradient: scratch.buffer)
-        }
-        let elapsed = now() - start
-        if run > 0 { rates.append(Double(n * steps) / elapsed) }  // run 0 is the warm-up
-    }
-    return (rates, optimizer.params[n / 2])
 }
 
 /// JSON parse and print throughput over n normally distributed float32s (a gradient).
@@ -158,20 +133,7 @@ func verifyAllFloats() {
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 switch options.command {
 case "kernels":
-    print("# optd-bench kernels: elements/s (median of \(options.runs) runs after a warm-up), validation of the gradient included")
-    for n in options.sizes {
-        for kind in OptimizerKind.allCases where options.only.isEmpty || options.only.contains(kind.rawValue) {
-            for convention in Convention.allCases {
-                let (rates, checksum) = try benchmarkKernel(kind: kind, convention: convention, size: n, runs: options.runs)
-                let label = kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0) + " "
-                    + convention.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
-                let line = label + String(format: " n=%-9d median %7.3f G elem/s  (min %.3f, max %.3f)  checksum %g",
-                                  n, median(rates) / 1e9,
-                                  rates.min()! / 1e9, rates.max()! / 1e9, Double(checksum))
-                print(line)
-            }
-        }
-    }
+    try runKernelBenchmarks(options)
 case "codecs":
     print("# optd-bench codecs: JSON float32 vector parse and print, MB/s of JSON text (median of \(options.runs) runs)")
     for n in options.sizes {
@@ -182,6 +144,6 @@ case "codecs":
 case "verify-floats":
     verifyAllFloats()
 default:
-    FileHandle.standardError.write(Data("usage: optd-bench kernels|codecs|verify-floats [--sizes N,N] [--runs R] [--only adam,sgd]\n".utf8))
+    FileHandle.standardError.write(Data("usage: optd-bench kernels|codecs|verify-floats [--sizes N,N] [--runs R] [--only adam,sgd] [--threads 1,2]\n".utf8))
     exit(2)
 }

@@ -10,18 +10,18 @@ import Darwin
 /// and XLA's float32 `pow`, `cos` and `log` are correctly rounded (reference/optimizers.md §12).
 /// Going through Double and rounding once gives that result, unlike Float overloads of unknown
 /// accuracy.
-enum F32 {
-    @inline(__always) static func round(_ x: Double) -> Float { Float(x) }
+public enum F32 {
+    @inline(__always) public static func round(_ x: Double) -> Float { Float(x) }
 
-    static func pow(_ base: Float, _ exponent: Float) -> Float {
+    public static func pow(_ base: Float, _ exponent: Float) -> Float {
         Float(Glibc.pow(Double(base), Double(exponent)))
     }
 
-    static func cos(_ x: Float) -> Float { Float(Glibc.cos(Double(x))) }
+    public static func cos(_ x: Float) -> Float { Float(Glibc.cos(Double(x))) }
 
-    static func log(_ x: Float) -> Float { Float(Glibc.log(Double(x))) }
+    public static func log(_ x: Float) -> Float { Float(Glibc.log(Double(x))) }
 
-    static func floor(_ x: Float) -> Float { x.rounded(.down) }
+    public static func floor(_ x: Float) -> Float { x.rounded(.down) }
 
-    static func ceil(_ x: Float) -> Float { x.rounded(.up) }
+    public static func ceil(_ x: Float) -> Float { x.rounded(.up) }
 }

@@ -1,0 +1,9 @@
+#ifndef OPTD_CPU_FEATURES_H
+#define OPTD_CPU_FEATURES_H
+
+/// 1 when this CPU and OS run x86-64-v3 code (AVX2, FMA, BMI1/2, F16C, LZCNT, MOVBE with the
+/// AVX state enabled by the OS), which the OptimizerKernelsAVX2 target is compiled for; else 0.
+/// Swift cannot execute `cpuid`, hence these few lines of C.
+int optd_cpu_runs_x86_64_v3(void);
+
+#endif
