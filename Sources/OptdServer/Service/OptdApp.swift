@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import OptimizerCore
 import HTTP1
 
 /// Builds and runs optd: the thin `main` calls `OptdApp.main`, tests call `OptdApp.start`.
@@ -76,6 +77,7 @@ public enum OptdApp {
         }
         // Handlers first: whoever reads the line below may send SIGTERM at once.
         handleSignals(running, grace: options.shutdownGrace)
+        Log.message("kernels: \(InstructionSet.current.rawValue), up to \(KernelExecutor.maxThreads) threads per step")
         switch options.logFormat {
         case .text: Log.standardError("optd listening on \(options.host):\(running.port)\n")
         case .json:
