@@ -24,6 +24,16 @@ class Server:
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
             return f.read()
 
+    def log_count(self, text: str, expected: int, timeout: float = 10.0) -> int:
+        """How often ``text`` is in the log, polled until it reaches ``expected`` or the deadline:
+        optd logs a request once its answer is sent, so the line may trail the client's answer."""
+        deadline = time.monotonic() + timeout
+        while True:
+            count = self.log().count(text)
+            if count >= expected or time.monotonic() > deadline:
+                return count
+            time.sleep(0.01)
+
 
 def start_optd(*extra_args: str):
     binary = os.environ.get("OPTD_BINARY", os.path.join(ROOT, ".build", "release", "optd"))
@@ -76,6 +86,7 @@ class FaultyProxy:
     connection closed (a network failure after the server applied the request).
     ``mode="answer_503"``: the request never reaches optd; the proxy answers 503 itself.
     Later connections are relayed untouched. ``connections`` counts accepted connections.
+    ``drop_next_answer()`` arms the proxy to throw away the next answer on any connection (and close it).
     """
 
     def __init__(self, upstream_url: str, mode: str, spoil: int = 1):
@@ -90,8 +101,21 @@ class FaultyProxy:
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self._threads = []
         self._closed = False
+        self._armed = 0
+        self._lock = threading.Lock()
         accept = threading.Thread(target=self._accept, daemon=True)
         accept.start()
+
+    def drop_next_answer(self):
+        with self._lock:
+            self._armed += 1
+
+    def _take_armed(self):
+        with self._lock:
+            if self._armed:
+                self._armed -= 1
+                return True
+            return False
 
     def _accept(self):
         import threading
@@ -122,7 +146,7 @@ class FaultyProxy:
             try:
                 while True:
                     data = src.recv(65536)
-                    if not data or drop:
+                    if not data or (drop and (spoiled or self._take_armed())):
                         break
                     dst.sendall(data)
             except OSError:
@@ -135,7 +159,7 @@ class FaultyProxy:
 
         up = threading.Thread(target=pump, args=(client, server, False), daemon=True)
         up.start()
-        pump(server, client, spoiled and self.mode == "drop_answer")
+        pump(server, client, self.mode == "drop_answer")
         up.join(timeout=10)
         client.close()
         server.close()
