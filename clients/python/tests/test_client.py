@@ -210,3 +210,18 @@ def test_connection_refused_is_reported():
         with Client(f"http://127.0.0.1:{s.getsockname()[1]}", retries=1, backoff=0.001) as c:
             with pytest.raises(OptdConnectionError):
                 c.health()
+
+
+def test_bearer_token():
+    from conftest import start_optd, stop_optd
+    proc, server, work = start_optd("--auth-token", "s3cret")
+    try:
+        with Client(server.url) as anonymous:
+            with pytest.raises(OptdError) as caught:
+                anonymous.sessions()
+            assert (caught.value.status, caught.value.code) == (401, "unauthorized")
+        with Client(server.url, token="s3cret") as c:
+            c.create_session(id="t", optimizer="adam", size=2)
+            assert [s["id"] for s in c.sessions()] == ["t"]
+    finally:
+        stop_optd(proc, work)
