@@ -57,7 +57,6 @@ def test_remote_run_matches_torch_optim_at_every_step(optd, name, hyper, torch_c
     remote = RemoteOptimizer(remote_model.parameters(), url=optd.url, session="twin", optimizer=name,
                              convention="pytorch", **hyper)
     local = torch_cls(local_model.parameters(), **torch_hyper)
-    moved = False
     before = [p.detach().clone() for p in local_model.parameters()]
     for x, y in batches(30):
         # each model computes its own gradient from its own parameters, as two real runs would

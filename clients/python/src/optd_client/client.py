@@ -1,7 +1,7 @@
 """Client and Session: the optd HTTP API as Python calls, vectors as float32 numpy arrays."""
 import json
 import uuid
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 from urllib.parse import quote
 
 import numpy as np
@@ -81,7 +81,7 @@ class Client:
         answer = self._call(method, path, body=body, content_type=JSON if body is not None else None, **kwargs)
         return json.loads(answer.body) if answer.body else None
 
-    def _encode(self, vector: Vector) -> (bytes, str):
+    def _encode(self, vector: Vector) -> Tuple[bytes, str]:
         array = np.ascontiguousarray(vector, dtype="<f4").ravel()
         if self.wire == "raw":
             return array.tobytes(), RAW

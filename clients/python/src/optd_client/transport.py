@@ -44,6 +44,7 @@ class Transport:
         self.host = parsed.hostname
         self.port = parsed.port or (443 if parsed.scheme == "https" else 80)
         self.prefix = parsed.path.rstrip("/")
+        self.host_header = parsed.netloc.rsplit("@", 1)[-1]  # keeps IPv6 brackets
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -76,7 +77,7 @@ class Transport:
     def request(self, method: str, path: str, body: Optional[bytes] = None,
                 headers: Optional[Mapping[str, str]] = None, *, retry_safe: bool) -> Answer:
         """One logical request. ``retry_safe``: repeating it cannot apply a change twice."""
-        all_headers = {"Host": f"{self.host}:{self.port}", "User-Agent": "optd-client-python/0.1"}
+        all_headers = {"Host": self.host_header, "User-Agent": "optd-client-python/0.1"}
         if self.token:
             all_headers["Authorization"] = f"Bearer {self.token}"
         all_headers.update(headers or {})
