@@ -14,6 +14,7 @@ import argparse
 import copy
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -105,7 +106,7 @@ def main():
     proc = None
     url = args.url
     if url is None:
-        proc, url, _ = start_optd(args.optd)
+        proc, url, work = start_optd(args.optd)
     try:
         opt = RemoteOptimizer(model.parameters(), url=url, session=f"digits-mlp-{os.getpid()}", optimizer="adam",
                               convention="pytorch", if_exists="replace", learning_rate=args.lr)
@@ -117,6 +118,7 @@ def main():
         if proc is not None:
             os.kill(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
+            shutil.rmtree(work, ignore_errors=True)
 
     parameters = sum(p.numel() for p in model.parameters())
     max_param_diff = max((a - b).abs().max().item() for a, b in zip(model.parameters(), twin.parameters()))
