@@ -58,9 +58,6 @@ public struct Router: Sendable {
         matchRoute(method, path: path).match
     }
 
-    /// The registered patterns, in registration order.
-    public var patterns: [String] { routes.map(\.pattern) }
-
     /// ``match(_:path:)`` and the pattern that matched the path (nil when none did), which
     /// names the route in access records without the raw path's unbounded variety.
     func matchRoute(_ method: HTTPMethod, path: String) -> (match: Match, pattern: String?) {

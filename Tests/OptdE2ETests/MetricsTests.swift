@@ -3,9 +3,13 @@ import Testing
 
 /// `/metrics` as Prometheus scrapes it: the exposition format, and counters that move by exactly
 /// what the requests between two scrapes did. Labels name route patterns, never raw paths.
+///
+/// A request is counted once its answer has been sent, so a scrape on another connection may
+/// come a moment too early; on the same connection it is served after the previous request was
+/// counted. Every test scrapes on the connection its requests used.
 @Suite(.serialized) struct MetricsTests {
-    static func scrape(_ optd: OptdProcess) throws -> Exposition {
-        let r = try optd.client().request("GET", "/metrics")
+    static func scrape(_ c: HTTPTestClient) throws -> Exposition {
+        let r = try c.request("GET", "/metrics")
         #expect(r.status == 200)
         #expect(r.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
         return try Exposition(r.text)
@@ -14,10 +18,10 @@ import Testing
     @Test func countersMoveWithRequests() throws {
         let optd = try OptdProcess(arguments: ["--snapshot-interval", "0"])
         defer { #expect(optd.stop() == 0) }
-        let before = try Self.scrape(optd)
+        let c = try optd.client()
+        let before = try Self.scrape(c)
         #expect(before.histogramProblems().isEmpty, "\(before.histogramProblems())")
 
-        let c = try optd.client()
         var bodyBytes = 0
         func json(_ method: String, _ path: String, _ body: String, headers: [(String, String)] = []) throws -> Int {
             bodyBytes += body.utf8.count
@@ -30,7 +34,7 @@ import Testing
         #expect(try c.request("GET", "/v1/sessions/no-such-session-4711").status == 404)
         #expect(try c.request("GET", "/nowhere-4712").status == 404)
         #expect(try c.request("POST", "/v1/sessions/m/snapshot").status == 200)
-        let after = try Self.scrape(optd)
+        let after = try Self.scrape(c)
 
         func delta(_ name: String, _ labels: [String: String] = [:]) -> Double { after.value(name, labels) - before.value(name, labels) }
         let step = ["method": "POST", "route": "/v1/sessions/{id}/step"]
@@ -70,9 +74,10 @@ import Testing
     @Test func unknownMethodsShareOneLabel() throws {
         let optd = try OptdProcess()
         defer { #expect(optd.stop() == 0) }
-        #expect(try optd.client().request("BREW", "/v1/sessions").status == 405)
-        #expect(try optd.client().request("FROB", "/v1/sessions").status == 405)
-        let page = try Self.scrape(optd)
+        let c = try optd.client()
+        #expect(try c.request("BREW", "/v1/sessions").status == 405)
+        #expect(try c.request("FROB", "/v1/sessions").status == 405)
+        let page = try Self.scrape(c)
         #expect(page.value("optd_http_requests_total", ["method": "other", "route": "/v1/sessions", "status": "405"]) == 2)
         #expect(!page.samples.contains { $0.labels["method"] == "BREW" })
     }
@@ -88,7 +93,7 @@ import Testing
         try Data("not a directory".utf8).write(to: sessions)
         let r = try c.request("POST", "/v1/sessions/f/snapshot")
         #expect(r.status == 507 && r.code == "storage_failed", "\(r.text)")
-        let page = try Self.scrape(optd)
+        let page = try Self.scrape(c)
         #expect(page.value("optd_snapshot_failures_total") == 1)
         #expect(page.value("optd_snapshot_duration_seconds_count") == 0, "only written snapshots are timed")
     }

@@ -1,26 +1,28 @@
 """/metrics from a live optd, read by the Prometheus client library's own text parser."""
+import http.client
 import json
-import urllib.error
-import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
 
-def request(url, method="GET", body=None, headers=None):
-    req = urllib.request.Request(url, method=method, data=body, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as answer:
-            return answer.status, answer.headers, answer.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
+class Client:
+    """One keep-alive connection for every request and scrape: a request is counted once its
+    answer is sent, and a scrape on the same connection is served only after that."""
 
+    def __init__(self, base):
+        host, port = base.removeprefix("http://").split(":")
+        self.connection = http.client.HTTPConnection(host, int(port), timeout=10)
 
-def scrape(base):
-    status, headers, body = request(base + "/metrics")
-    assert status == 200
-    assert headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
-    families = {f.name: f for f in text_string_to_metric_families(body.decode("utf-8"))}
-    return families
+    def request(self, path, method="GET", body=None, headers=None):
+        self.connection.request(method, path, body=body, headers=headers or {})
+        answer = self.connection.getresponse()
+        return answer.status, answer.headers, answer.read()
+
+    def scrape(self):
+        status, headers, body = self.request("/metrics")
+        assert status == 200
+        assert headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+        return {f.name: f for f in text_string_to_metric_families(body.decode("utf-8"))}
 
 
 def value(families, family, sample, **labels):
@@ -33,15 +35,16 @@ def value(families, family, sample, **labels):
 
 def test_metrics_parse_and_counters_move(optd):
     base, _ = optd
-    before = scrape(base)
+    client = Client(base)
+    before = client.scrape()
     json_headers = {"Content-Type": "application/json"}
     create = json.dumps({"id": "py", "optimizer": "adam", "size": 3}).encode()
-    assert request(base + "/v1/sessions", "POST", create, json_headers)[0] == 201
+    assert client.request("/v1/sessions", "POST", create, json_headers)[0] == 201
     for _ in range(4):
-        assert request(base + "/v1/sessions/py/step", "POST", b"[0.5, 1, -2]", json_headers)[0] == 200
-    assert request(base + "/v1/sessions/py/snapshot", "POST")[0] == 200
-    assert request(base + "/v1/sessions/does-not-exist-31337")[0] == 404
-    after = scrape(base)
+        assert client.request("/v1/sessions/py/step", "POST", b"[0.5, 1, -2]", json_headers)[0] == 200
+    assert client.request("/v1/sessions/py/snapshot", "POST")[0] == 200
+    assert client.request("/v1/sessions/does-not-exist-31337")[0] == 404
+    after = client.scrape()
 
     # Every family the README documents, with the right type (the parser drops `_total` from
     # counter family names).
