@@ -6,6 +6,10 @@ public struct AccessRecord: Sendable {
     public var method: String
     /// The request-target as sent (`-` when unreadable).
     public var target: String
+    /// The route pattern the path matched (`/v1/sessions/{id}/step`); nil when no route did
+    /// (404, or the request was refused before routing). Bounded, unlike `target`: fit for
+    /// metric labels.
+    public var route: String?
     public var status: Int
     /// Request body bytes read, response body bytes given.
     public var bytesIn: Int

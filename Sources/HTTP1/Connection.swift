@@ -196,7 +196,9 @@ final class Connection: @unchecked Sendable {
             }
             exchange?.reservedBodyBytes = length
         }
-        switch core.router.match(request.method, path: request.path) {
+        let (match, pattern) = core.router.matchRoute(request.method, path: request.path)
+        exchange?.route = pattern
+        switch match {
         case .notFound:
             respondOrClose(.notFound(request.path))
         case .methodNotAllowed(let allowed):
@@ -251,7 +253,7 @@ final class Connection: @unchecked Sendable {
         guard let log = core.configuration.accessLog, exchange.status != 0 else { return }
         let request = exchange.request
         log(AccessRecord(method: exchange.unreadable ? "-" : request.method.rawValue,
-                         target: exchange.unreadable ? "-" : request.target,
+                         target: exchange.unreadable ? "-" : request.target, route: exchange.route,
                          status: exchange.status, bytesIn: exchange.bodyBytesRead,
                          bytesOut: exchange.sendsBody ? exchange.bodyGiven : 0,
                          durationNanoseconds: Instant.now().nanoseconds - exchange.started.nanoseconds,

@@ -19,6 +19,8 @@ struct ExchangeState {
     /// For the access log.
     var started = Instant.now()
     var status = 0
+    /// The route pattern that matched, once routed.
+    var route: String?
     var bodyBytesRead = 0
     /// A stand-in exchange for a protocol error before any request was read.
     var unreadable = false

@@ -55,18 +55,26 @@ public struct Router: Sendable {
 
     /// Finds the handler for `method` on `path` (still percent-encoded).
     public func match(_ method: HTTPMethod, path: String) -> Match {
+        matchRoute(method, path: path).match
+    }
+
+    /// ``match(_:path:)`` and the pattern that matched the path (nil when none did), which
+    /// names the route in access records without the raw path's unbounded variety.
+    func matchRoute(_ method: HTTPMethod, path: String) -> (match: Match, pattern: String?) {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         var allowed = Set<HTTPMethod>()
+        var firstPattern: String?
         for route in routes {
             guard let parameters = Self.capture(route.segments, parts) else { continue }
             if let handler = route.handlers[method] ?? (method == .head ? route.handlers[.get] : nil) {
-                return .handler(handler, pathParameters: parameters)
+                return (.handler(handler, pathParameters: parameters), route.pattern)
             }
             allowed.formUnion(route.handlers.keys)
             if route.handlers[.get] != nil { allowed.insert(.head) }
+            firstPattern = firstPattern ?? route.pattern
         }
-        if allowed.isEmpty { return .notFound }
-        return .methodNotAllowed(allowed: allowed.sorted { $0.rawValue < $1.rawValue })
+        if allowed.isEmpty { return (.notFound, nil) }
+        return (.methodNotAllowed(allowed: allowed.sorted { $0.rawValue < $1.rawValue }), firstPattern)
     }
 
     static func segments(of pattern: String) -> [Segment] {

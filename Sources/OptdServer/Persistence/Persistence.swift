@@ -10,6 +10,7 @@ final class Persistence: Sendable {
     let quarantineDirectory: String
     let journal: Journal?
     let maxSize: Int
+    let metrics: Metrics
     private let passLock = NSLock()
     /// One lock per session id: snapshot writes and file removal of an id never overlap, even
     /// across the session objects a PUT checkpoint swaps in.
@@ -40,17 +41,19 @@ final class Persistence: Sendable {
 
     /// Prepares the directories, restores every session into `store`, then opens the journal
     /// after the segments it replayed.
-    init(options: ServiceOptions, store: SessionStore) throws(PersistenceError) {
+    init(options: ServiceOptions, store: SessionStore, metrics: Metrics) throws(PersistenceError) {
         dataDirectory = options.dataDirectory
         sessionsDirectory = options.dataDirectory + "/sessions"
         quarantineDirectory = options.dataDirectory + "/quarantine"
         maxSize = options.maxSessionSize
+        self.metrics = metrics
         try FileIO.makeDirectory(dataDirectory)
         try FileIO.makeDirectory(sessionsDirectory)
         try FileIO.makeDirectory(quarantineDirectory)
         var report = RestoreReport()
         let lastLSN = Self.restore(into: store, sessions: sessionsDirectory, data: dataDirectory,
                                    quarantine: quarantineDirectory, maxSize: maxSize, report: &report)
+        metrics.countQuarantined(report.quarantined.count)
         let next = (Journal.segments(in: dataDirectory).last ?? 0) + 1
         switch options.wal {
         case .off: journal = nil
@@ -74,10 +77,17 @@ final class Persistence: Sendable {
     func snapshot(_ session: Session) throws(PersistenceError) -> (step: Int, bytes: Int)? {
         try exclusive(session.id) { () throws(PersistenceError) -> (step: Int, bytes: Int)? in
             let capture = session.capture()
-            guard let bytes = try SnapshotWriter.write(SessionFile.file(capture), to: path(for: session.id),
-                                                       directory: sessionsDirectory, commit: { !session.isDeleted }) else {
-                return nil
+            let started = DispatchTime.now().uptimeNanoseconds
+            let written: Int?
+            do throws(PersistenceError) {
+                written = try SnapshotWriter.write(SessionFile.file(capture), to: path(for: session.id),
+                                                   directory: sessionsDirectory, commit: { !session.isDeleted })
+            } catch {
+                metrics.countSnapshotFailure()
+                throw error
             }
+            guard let bytes = written else { return nil }
+            metrics.countSnapshot(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
             session.markSaved(capture.version)
             return (capture.step, bytes)
         }

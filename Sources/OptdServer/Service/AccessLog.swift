@@ -19,6 +19,7 @@ enum AccessLog {
             w.raw("{\"time\":"); w.string(Timestamp.now().rfc3339)
             w.raw(",\"level\":\"info\",\"msg\":\"request\",\"method\":"); w.string(r.method)
             w.raw(",\"path\":"); w.string(r.target)
+            w.raw(",\"route\":"); if let route = r.route { w.string(route) } else { w.raw("null") }
             w.raw(",\"status\":"); w.number(Double(r.status))
             w.raw(",\"bytes_in\":"); w.number(Double(r.bytesIn))
             w.raw(",\"bytes_out\":"); w.number(Double(r.bytesOut))

@@ -7,17 +7,35 @@ import Darwin
 /// `optd healthcheck`: exits 0 when a local optd answers `GET /healthz` with 200, for Docker's
 /// HEALTHCHECK. A raw socket and a 2-second deadline, no URL loading machinery.
 enum Healthcheck {
+    /// 0 healthy, 1 not (nothing listens, no answer within 2 s, or not 200), 2 bad arguments.
     static func run(_ arguments: [String], environment: [String: String]) -> Int32 {
-        var port = Int(environment["OPTD_PORT"] ?? "") ?? 8080
+        var port = environment["OPTD_PORT"] ?? "8080"
         var host = "127.0.0.1"
         var i = 0
-        while i + 1 < arguments.count {
-            if arguments[i] == "--port", let p = Int(arguments[i + 1]) { port = p }
-            if arguments[i] == "--host" { host = arguments[i + 1] }
-            i += 2
+        while i < arguments.count {
+            var name = arguments[i], value: String?
+            if let eq = name.firstIndex(of: "=") {
+                value = String(name[name.index(after: eq)...])
+                name = String(name[..<eq])
+            } else if i + 1 < arguments.count {
+                i += 1
+                value = arguments[i]
+            }
+            switch (name, value) {
+            case ("--port", let v?): port = v
+            case ("--host", let v?): host = v
+            default:
+                Log.standardError("optd healthcheck: unknown or incomplete option \(name)\n")
+                return 2
+            }
+            i += 1
         }
-        guard (1...65535).contains(port) else { return 2 }
-        return check(host: host, port: port) ? 0 : 1
+        // Port 0 is what `--port 0` binds from, never what a server listens on.
+        guard let number = Int(port), (1...65535).contains(number) else {
+            Log.standardError("optd healthcheck: --port must be 1...65535, got \(port)\n")
+            return 2
+        }
+        return check(host: host, port: number) ? 0 : 1
     }
 
     static func check(host: String, port: Int) -> Bool {

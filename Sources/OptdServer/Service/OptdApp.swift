@@ -17,8 +17,9 @@ public enum OptdApp {
     public static func start(_ options: ServiceOptions) throws -> Running {
         try FileManager.default.createDirectory(atPath: options.dataDirectory, withIntermediateDirectories: true)
         let service = OptdService(options: options)
+        let log = AccessLog.writer(options.logFormat), metrics = service.metrics
         let server = HTTPServer(configuration: .init(host: options.host, port: options.port, limits: options.limits,
-                                                     accessLog: AccessLog.writer(options.logFormat)),
+                                                     accessLog: { record in metrics.observe(record); log(record) }),
                                 router: service.router())
         let port = try server.start()
         try service.restore()

@@ -22,7 +22,7 @@ extension OptdService {
     }
 
     func metricsText(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
-        try response.respond(.ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
+        try response.respond(.ok, headers: ["Content-Type": PrometheusText.contentType],
                              body: metrics.render(sessions: store.count))
     }
 
@@ -110,10 +110,11 @@ extension OptdService {
         let key = try idempotencyKey(request)
         let gradient = try VectorBody.read(request, body, as: representation, size: session.size, objectKey: "gradient",
                                            maxBytes: options.limits.maxBodyBytes)
+        let started = Instant.now()
         let answer = try session.step(gradient: gradient, ifMatch: request.headers["If-Match"], idempotencyKey: key,
                                       journal: journal)
         waitDurable(answer.lsn)
-        metrics.countStep()
+        if !answer.replayed { metrics.countStep(nanoseconds: Instant.now().nanoseconds - started.nanoseconds) }
         if prefersMinimal(request) {
             try response.respond(.noContent, headers: ["ETag": "\"\(answer.step)\""])
         } else {

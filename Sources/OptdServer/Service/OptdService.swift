@@ -17,7 +17,7 @@ public final class OptdService: Sendable {
 
     /// Restores the sessions from `options.dataDirectory` (snapshots, then the journal).
     func restore() throws(PersistenceError) {
-        let p = try Persistence(options: options, store: store)
+        let p = try Persistence(options: options, store: store, metrics: metrics)
         persistenceSlot.withLock { $0 = p }
     }
 
@@ -41,7 +41,7 @@ public final class OptdService: Sendable {
         let open = true, guarded = false
         route(&router, .get, "/healthz", public: open, OptdService.health)
         route(&router, .get, "/readyz", public: open, OptdService.ready)
-        route(&router, .get, "/metrics", public: guarded, OptdService.metricsText)
+        route(&router, .get, "/metrics", public: options.publicMetrics, OptdService.metricsText)
         route(&router, .get, "/v1/optimizers", public: guarded, OptdService.optimizers)
         route(&router, .post, "/v1/sessions", public: guarded, OptdService.createSession)
         route(&router, .get, "/v1/sessions", public: guarded, OptdService.listSessions)

@@ -33,6 +33,10 @@ extension ServiceOptions {
             guard !v.isEmpty else { throw ParseError(description: "--auth-token must not be empty") }
             o.authToken = v
         },
+        Option(flag: "--public-metrics", help: "true: /metrics needs no token even with --auth-token (default false)") { o, v throws(ParseError) in
+            guard let value = Bool(v) else { throw ParseError(description: "--public-metrics must be true or false, got \(v)") }
+            o.publicMetrics = value
+        },
         Option(flag: "--log-format", help: "text | json (default text)") { o, v throws(ParseError) in
             guard let format = LogFormat(rawValue: v) else { throw ParseError(description: "--log-format must be text or json, got \(v)") }
             o.logFormat = format

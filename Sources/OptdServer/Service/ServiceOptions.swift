@@ -11,6 +11,9 @@ public struct ServiceOptions: Sendable, Equatable {
     public var wal = WALMode.off
     /// When set, every route but /healthz and /readyz needs `Authorization: Bearer <token>`.
     public var authToken: String?
+    /// With an auth token, /metrics needs it too unless this is set (a scraper on a private
+    /// network without the token).
+    public var publicMetrics = false
     public var logFormat = LogFormat.text
     public var limits = HTTPLimits()
     /// Seconds in-flight requests get to finish on SIGTERM/SIGINT before connections are cut.

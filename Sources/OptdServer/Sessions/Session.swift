@@ -58,6 +58,8 @@ final class Session: Sendable {
         let step: Int
         let values: FloatBuffer
         var lsn: UInt64? = nil
+        /// An idempotent retry's first answer: nothing was applied now.
+        var replayed = false
     }
 
     init(id: String, optimizer: consuming Optimizer, created: Timestamp = .now()) {
@@ -143,8 +145,10 @@ final class Session: Sendable {
                 // The first answer's record is older than any this request could wait for; wait
                 // for the session's latest so a replay is never answered before it is durable.
                 let lsn = s.journalLSN
-                if let params = entry.params { return VectorAnswer(step: entry.step, values: params, lsn: lsn) }
-                if entry.step == s.optimizer.step { return VectorAnswer(step: entry.step, values: s.optimizer.params.copy(), lsn: lsn) }
+                if let params = entry.params { return VectorAnswer(step: entry.step, values: params, lsn: lsn, replayed: true) }
+                if entry.step == s.optimizer.step {
+                    return VectorAnswer(step: entry.step, values: s.optimizer.params.copy(), lsn: lsn, replayed: true)
+                }
                 throw .idempotencyAnswerExpired(key: key, step: entry.step)
             }
             try Self.check(ifMatch, step: s.optimizer.step)
