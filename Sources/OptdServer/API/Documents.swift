@@ -19,6 +19,10 @@ enum Documents {
         writer.string(m.created.rfc3339)
         writer.raw(",\"updated\":")
         writer.string(m.updated.rfc3339)
+        if let aggregate = m.aggregate {
+            writer.raw(",\"aggregate\":")
+            writer.value(aggregate.json, keyOrder: AggregateConfig.fields)
+        }
         writer.raw("}")
     }
 

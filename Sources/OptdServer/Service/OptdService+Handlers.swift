@@ -35,7 +35,7 @@ extension OptdService {
         let create = try CreateSessionRequest(json: try body.readAll(limit: options.limits.maxBodyBytes),
                                               maxSize: options.maxSessionSize)
         let id = create.id ?? SessionID.generate()
-        let session = Session(id: id, optimizer: Optimizer(config: create.config, params: create.params))
+        let session = Session(id: id, optimizer: Optimizer(config: create.config, params: create.params), aggregate: create.aggregate)
         let lsn = try exclusive(id) { () throws(ServiceError) -> UInt64? in
             try session.journalCreation(journal) { () throws(ServiceError) in try store.insert(session) }
         }
@@ -105,6 +105,8 @@ extension OptdService {
 
     func step(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
         let session = try session(for: request)
+        if let format = SparseBody.format(of: request.headers) { return try sparseStep(session, format, request, body, response) }
+        if session.aggregate != nil || request.headers["Optd-Worker"] != nil { return try aggregatedStep(session, request, body, response) }
         let representation = try VectorRepresentation.ofRequest(request.headers)
         let answerAs = try VectorRepresentation.ofAnswer(accept: request.headers["Accept"], request: representation)
         let key = try idempotencyKey(request)

@@ -31,7 +31,10 @@ public final class OptdService: Sendable {
     public func markReady() { readiness.store(Readiness.ready.rawValue, ordering: .releasing) }
 
     /// /readyz answers 503 from now on; new requests that reach a handler get 503 too.
-    public func markShuttingDown() { readiness.store(Readiness.shuttingDown.rawValue, ordering: .releasing) }
+    public func markShuttingDown() {
+        readiness.store(Readiness.shuttingDown.rawValue, ordering: .releasing)
+        abortOpenRounds()
+    }
 
     var state: Readiness { Readiness(rawValue: readiness.load(ordering: .acquiring))! }
 
