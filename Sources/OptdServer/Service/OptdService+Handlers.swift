@@ -34,7 +34,11 @@ extension OptdService {
         try VectorRepresentation.requireJSON(request.headers)
         let create = try CreateSessionRequest(json: try body.readAll(limit: options.limits.maxBodyBytes),
                                               maxSize: options.maxSessionSize)
-        let id = create.id ?? SessionID.generate()
+        try insertSession(create, id: create.id ?? SessionID.generate(), response)
+    }
+
+    /// Creates the session `create` describes under `id`: 201 + Location, 409 if `id` is taken.
+    func insertSession(_ create: CreateSessionRequest, id: String, _ response: ResponseWriter) throws {
         let session = Session(id: id, optimizer: Optimizer(config: create.config, params: create.params), aggregate: create.aggregate)
         let lsn = try exclusive(id) { () throws(ServiceError) -> UInt64? in
             try session.journalCreation(journal) { () throws(ServiceError) in try store.insert(session) }
@@ -67,7 +71,9 @@ extension OptdService {
     func deleteSession(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
         let session = try session(for: request)
         try exclusive(session.id) { () throws(ServiceError) in
-            let lsn = try session.journalDeletion(journal) { () throws(ServiceError) in try store.remove(session.id) }
+            let lsn = try session.journalDeletion(journal, ifMatch: request.headers["If-Match"]) { () throws(ServiceError) in
+                try store.remove(session.id)
+            }
             waitDurable(lsn)
             do throws(PersistenceError) {
                 try persistence?.remove(session.id)

@@ -55,6 +55,21 @@ extension OptdService {
         }
     }
 
+    /// `PUT /v1/sessions/{id}`: creates the session at a URI the client chose, so a proxy that
+    /// routes by the id in the path (consistent hashing) creates it where it will live. The body
+    /// is a create body; its `id`, if given, must be the path's. 409 `session_exists` if the id
+    /// is taken (an existing session is never replaced by this route).
+    func putSession(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
+        let id = try sessionID(request)
+        try VectorRepresentation.requireJSON(request.headers)
+        let create = try CreateSessionRequest(json: try body.readAll(limit: options.limits.maxBodyBytes),
+                                              maxSize: options.maxSessionSize)
+        if let given = create.id, given != id {
+            throw ServiceError.invalidSessionID("the body's id \"\(given)\" differs from the path's \"\(id)\"")
+        }
+        try insertSession(create, id: id, response)
+    }
+
     /// Shutdown: workers waiting in open rounds get 503 at once instead of holding the
     /// graceful stop until their round's deadline.
     func abortOpenRounds() {
