@@ -16,21 +16,28 @@ crc32(host, NUL, port, previous point as 4 little-endian bytes) (the first "prev
 0); the points are sorted; a key goes to the first point whose hash is >= crc32(key),
 wrapping around. tests/python/test_scale_out.py checks this against a live nginx.
 
-The move (no acknowledged step lost, none applied twice):
-    1. GET  source/v1/sessions/ID/checkpoint            -> file, ETag "N"
-    2. PUT  target/v1/sessions/ID/checkpoint  (file)    -> 201 (200 on a retry of step 4)
-    3. DELETE source/v1/sessions/ID  If-Match: "N"      -> 204: the fence; from now on the
-       source answers 404 for ID, so no step can land there any more.
-       412: a step landed on the source after step 1; then
-    4. GET the source checkpoint again (ETag "M"), PUT it on the target with If-Match: "N"
-       (the target must still be exactly the copy: 412 there means someone stepped the target
-       already, and the move stops for a human), N := M, back to 3.
+The move (no acknowledged step lost, none applied twice, and no livelock under load):
+    1. GET  source/v1/sessions/ID/checkpoint          -> file, ETag "N" (the bulk copy, while
+                                                         the source keeps serving)
+    2. PUT  target/v1/sessions/ID/checkpoint (file)   -> 201
+    3. DELETE source/v1/sessions/ID  If-Match: "N"    -> 204: the fence. From now on the source
+       answers 404 for ID, so no step can land there any more. Done.
+       412: steps landed on the source after step 1. Then
+    4. DELETE source/v1/sessions/ID  Accept: application/octet-stream
+                                                      -> 200 + the checkpoint AT the deletion
+       (ETag "M"), taken under the same lock, so no step slips between copy and fence; the tool
+       keeps it in a local file until step 5 succeeds.
+    5. PUT  target/v1/sessions/ID/checkpoint  If-Match: "N"  (that file) -> 200. If-Match
+       fences the target: 412 means someone stepped the target since step 2 (the proxy already
+       routed there), and the tool stops with the saved file for a human to decide.
 Afterwards the proxy must send ID to the target (reload nginx with the new upstream list).
 Between 3 and that reload, requests for ID get 404 from the source: clients retry them (with
 their Idempotency-Key, which the checkpoint carries) once the proxy points at the target.
 """
 import argparse
+import os
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -83,7 +90,7 @@ def _call(method, url, body=None, headers=None, token=None):
         return error.code, error.read(), error.headers
 
 
-def move(session_id, source, target, token=None, attempts=20):
+def move(session_id, source, target, token=None):
     """Moves `session_id` from the optd at `source` to the one at `target` (base URLs);
     returns the step it has on the target. Raises MoveError when it cannot be done safely."""
     path = f"/v1/sessions/{session_id}"
@@ -95,23 +102,24 @@ def move(session_id, source, target, token=None, attempts=20):
                             {"Content-Type": "application/octet-stream"}, token)
     if status != 201:
         raise MoveError(f"PUT checkpoint on {target}: {status} {body[:200]!r} (does it already hold {session_id}?)")
-    for _ in range(attempts):
-        status, body, _ = _call("DELETE", source + path, headers={"If-Match": etag}, token=token)
-        if status == 204:
-            return int(etag.strip('"'))
-        if status != 412:
-            raise MoveError(f"DELETE on {source}: {status} {body[:200]!r}")
-        # Steps landed on the source after the copy: copy again, fenced on the target's copy.
-        status, file, headers = _call("GET", source + path + "/checkpoint", token=token)
-        if status != 200:
-            raise MoveError(f"GET checkpoint from {source}: {status} {file[:200]!r}")
-        status, body, _ = _call("PUT", target + path + "/checkpoint", file,
-                                {"Content-Type": "application/octet-stream", "If-Match": etag}, token)
-        if status != 200:
-            raise MoveError(f"PUT checkpoint on {target} with If-Match {etag}: {status} {body[:200]!r}; "
-                            "the target changed since the copy: resolve by hand")
-        etag = headers["ETag"]
-    raise MoveError(f"{session_id} kept moving on {source}; stop its clients and try again")
+    status, body, _ = _call("DELETE", source + path, headers={"If-Match": etag}, token=token)
+    if status == 204:
+        return int(etag.strip('"'))
+    if status != 412:
+        raise MoveError(f"DELETE on {source}: {status} {body[:200]!r}")
+    # Steps landed on the source after the copy: delete it taking its final state atomically.
+    status, final, headers = _call("DELETE", source + path, headers={"Accept": "application/octet-stream"}, token=token)
+    if status != 200:
+        raise MoveError(f"DELETE (final copy) on {source}: {status} {final[:200]!r}")
+    with tempfile.NamedTemporaryFile(prefix=f"{session_id}-", suffix=".safetensors", delete=False) as saved:
+        saved.write(final)
+    status, body, _ = _call("PUT", target + path + "/checkpoint", final,
+                            {"Content-Type": "application/octet-stream", "If-Match": etag}, token)
+    if status != 200:
+        raise MoveError(f"PUT checkpoint on {target} with If-Match {etag}: {status} {body[:200]!r}; "
+                        f"the session's final state is saved in {saved.name}: resolve by hand")
+    os.unlink(saved.name)
+    return int(headers["ETag"].strip('"'))
 
 
 def main(argv):

@@ -246,6 +246,12 @@ def test_sessions_live_on_one_instance_survive_restart_and_move(cluster):
     steps[sid] += 1
     status, body, _ = call(f"{b.url}/v1/sessions/{sid}", "DELETE", headers={"If-Match": stale})
     assert status == 412 and json.loads(body)["code"] == "precondition_failed"
+    # ... and DELETE with Accept: application/octet-stream answers the state at the deletion.
+    status, final, headers = call(f"{b.url}/v1/sessions/{sid}", "DELETE", headers={"Accept": "application/octet-stream"})
+    assert status == 200 and headers["ETag"] == f'"{steps[sid]}"'
+    assert call(f"{b.url}/v1/sessions/{sid}")[0] == 404
+    status, body, _ = call(f"{b.url}/v1/sessions/{sid}/checkpoint", "PUT", final, {"Content-Type": "application/octet-stream"})
+    assert status == 201, body
 
     # Add d: about a quarter of the sessions change owner, all of them to d.
     new_servers = servers + [d.server]

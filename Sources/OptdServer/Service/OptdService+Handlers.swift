@@ -70,9 +70,10 @@ extension OptdService {
 
     func deleteSession(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
         let session = try session(for: request)
-        try exclusive(session.id) { () throws(ServiceError) in
-            let lsn = try session.journalDeletion(journal, ifMatch: request.headers["If-Match"]) { () throws(ServiceError) in
-                try store.remove(session.id)
+        let returnCheckpoint = Self.wantsCheckpoint(request)
+        let final = try exclusive(session.id) { () throws(ServiceError) -> Session.Capture? in
+            let (lsn, final) = try session.journalDeletion(journal, ifMatch: request.headers["If-Match"], capturing: returnCheckpoint) {
+                () throws(ServiceError) in try store.remove(session.id)
             }
             waitDurable(lsn)
             do throws(PersistenceError) {
@@ -82,8 +83,13 @@ extension OptdService {
                 // removed at the next start, without one it may come back.
                 Log.message("DELETE \(session.id): the snapshot file could not be removed: \(error)")
             }
+            return final
         }
-        try response.respond(.noContent)
+        if let final {
+            try sendCheckpoint(final, response)
+        } else {
+            try response.respond(.noContent)
+        }
     }
 
     func getParams(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
@@ -146,11 +152,15 @@ extension OptdService {
     /// The full state as one safetensors file, streamed from the buffers of a consistent copy.
     func getCheckpoint(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
         let session = try session(for: request)
-        let capture = session.capture()
+        try sendCheckpoint(session.capture(), response)
+    }
+
+    /// A session file as the answer, ETag its step, streamed from the capture's buffers.
+    func sendCheckpoint(_ capture: Session.Capture, _ response: ResponseWriter) throws {
         let file = SessionFile.file(capture)
         let header = Safetensors.header(metadata: file.metadata, tensors: file.tensors.map { ($0.name, $0.values.count) })
         var headers: HTTPHeaders = ["Content-Type": "application/octet-stream", "ETag": "\"\(capture.step)\""]
-        headers.set("Content-Disposition", "attachment; filename=\"\(session.id).safetensors\"")
+        headers.set("Content-Disposition", "attachment; filename=\"\(capture.id).safetensors\"")
         try response.writeHead(.ok, headers: headers, contentLength: Safetensors.size(header: header, tensors: file.tensors))
         try Safetensors.encode(file) { chunk in try response.writeBody(chunk) }
     }

@@ -70,6 +70,16 @@ extension OptdService {
         try insertSession(create, id: id, response)
     }
 
+    /// `DELETE` with `Accept: application/octet-stream` answers 200 with the session's checkpoint
+    /// as it was at the instant it was deleted (taken under the same lock): the atomic last copy
+    /// of a move between servers, which no step can slip past.
+    static func wantsCheckpoint(_ request: HTTPRequest) -> Bool {
+        guard let accept = request.headers["Accept"] else { return false }
+        return VectorRepresentation.quality(of: "application/octet-stream", in: accept) > 0
+            && VectorRepresentation.quality(of: "application/octet-stream", in: accept)
+                > VectorRepresentation.quality(of: "application/json", in: accept)
+    }
+
     /// Shutdown: workers waiting in open rounds get 503 at once instead of holding the
     /// graceful stop until their round's deadline.
     func abortOpenRounds() {

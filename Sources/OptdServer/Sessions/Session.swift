@@ -228,13 +228,16 @@ final class Session: Sendable {
     /// DELETE: marks the session gone and journals it, under its lock (`unpublish` removes it
     /// from the store), so no change of it is journalled after its deletion. `ifMatch` makes it
     /// conditional on the step (the fence of a move between servers, README "Scaling out").
-    func journalDeletion(_ journal: Journal?, ifMatch: String? = nil, unpublish: () throws(ServiceError) -> Void) throws(ServiceError) -> UInt64? {
-        try state.withLock { (s) throws(ServiceError) -> UInt64? in
+    /// With `capturing`, also returns the state it had at that instant (a move's final copy).
+    func journalDeletion(_ journal: Journal?, ifMatch: String? = nil, capturing: Bool = false,
+                         unpublish: () throws(ServiceError) -> Void) throws(ServiceError) -> (lsn: UInt64?, final: Capture?) {
+        try state.withLock { (s) throws(ServiceError) -> (lsn: UInt64?, final: Capture?) in
             guard !s.deleted else { throw .sessionNotFound(id) }
             try Self.check(ifMatch, step: s.optimizer.step)
             try unpublish()
             s.deleted = true
-            return journal?.append { lsn, out in JournalRecord.frame(kind: .delete, lsn: lsn, id: id, into: &out) }
+            let final = capturing ? capture(s, copyingBuffers: true) : nil
+            return (journal?.append { lsn, out in JournalRecord.frame(kind: .delete, lsn: lsn, id: id, into: &out) }, final)
         }
     }
 
