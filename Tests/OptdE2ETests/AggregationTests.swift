@@ -154,13 +154,14 @@ import Testing
             first.value = try? optd.client().json("POST", "/v1/sessions/a/step", "[2,4]", headers: [("Optd-Worker", "x"), ("Idempotency-Key", "k1")])
         }
         let client = try optd.client()
-        // Poll (with a deadline) until x's gradient is in the open round: its duplicate gets 409.
-        var duplicate = try client.json("POST", "/v1/sessions/a/step", "[100,100]", headers: [("Optd-Worker", "x")])
-        let deadline = Date().addingTimeInterval(5)
-        while duplicate.status != 409, Date() < deadline {
-            #expect(duplicate.status == 504 || duplicate.status == 409, "\(duplicate.status) \(duplicate.text)")
-            duplicate = try client.json("POST", "/v1/sessions/a/step", "[100,100]", headers: [("Optd-Worker", "x")])
+        // Poll (with a deadline) until the session shows x waiting in the open round.
+        func waiting() throws -> [String]? {
+            ((try client.request("GET", "/v1/sessions/a").json as? [String: Any])?["aggregate"] as? [String: Any])?["waiting"] as? [String]
         }
+        let deadline = Date().addingTimeInterval(5)
+        while try waiting() != ["x"], Date() < deadline { usleep(1000) }
+        #expect(try waiting() == ["x"])
+        let duplicate = try client.json("POST", "/v1/sessions/a/step", "[100,100]", headers: [("Optd-Worker", "x")])
         #expect(duplicate.status == 409 && duplicate.code == "duplicate_worker", "\(duplicate.text)")
         DispatchQueue.global().async(group: group) {
             retried.value = try? optd.client().json("POST", "/v1/sessions/a/step", "[2,4]", headers: [("Optd-Worker", "x"), ("Idempotency-Key", "k1")])

@@ -21,7 +21,12 @@ enum Documents {
         writer.string(m.updated.rfc3339)
         if let aggregate = m.aggregate {
             writer.raw(",\"aggregate\":")
-            writer.value(aggregate.json, keyOrder: AggregateConfig.fields)
+            var json = aggregate.json
+            if let waiting = m.waiting, case .object(var fields) = json {
+                fields["waiting"] = .array(waiting.map(ConfigValue.string))
+                json = .object(fields)
+            }
+            writer.value(json, keyOrder: AggregateConfig.fields)
         }
         writer.raw("}")
     }

@@ -56,7 +56,10 @@ extension OptdService {
 
     func getSession(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
         let session = try session(for: request)
-        try response.respond(.ok, headers: Self.json, body: Documents.session(session.metadata))
+        var metadata = session.metadata
+        // Read after the metadata, never under its lock (rounds lock, then session lock).
+        metadata.waiting = session.rounds?.pendingWorkers
+        try response.respond(.ok, headers: Self.json, body: Documents.session(metadata))
     }
 
     func patchSession(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {

@@ -29,7 +29,11 @@ extension OptdService {
                 try session.validate(gradient: gradient)
                 return nil
             },
-            apply: { (mean, keys) throws(ServiceError) in try session.applyRound(mean: mean, keys: keys, journal: journal) })
+            apply: { (mean, keys) throws(ServiceError) in
+                let answer = try session.applyRound(mean: mean, keys: keys, journal: journal)
+                metrics.countStep()  // one step per round
+                return answer
+            })
         waitDurable(answer.lsn)
         try answerStep(answer, request, as: answerAs, response)
     }

@@ -7,8 +7,8 @@ extension ServiceError {
     init(_ error: SparseStepError) {
         switch error {
         case .unsupported(let reason): self = .sparseUnsupported(reason)
-        case let .countMismatch(indices, values):
-            self = .lengthMismatch(expected: indices, got: values, bytes: nil)
+        case .countMismatch:
+            self = .sparseCountMismatch(error.message)
         case .indexOutOfRange: self = .indexOutOfRange(error.message)
         case .nonFinite(let position): self = .nonFinite(index: position)
         }
@@ -35,6 +35,8 @@ extension ServiceError {
             Problem(status: .unprocessableContent, code: "sparse_unsupported", detail: detail + "; nothing was applied")
         case .invalidSparseBody(let detail):
             Problem(status: .badRequest, code: "invalid_sparse_body", detail: detail)
+        case .sparseCountMismatch(let detail):
+            Problem(status: .unprocessableContent, code: "length_mismatch", detail: detail + "; nothing was applied")
         case .indexOutOfRange(let detail):
             Problem(status: .unprocessableContent, code: "index_out_of_range", detail: detail + "; nothing was applied")
         default:

@@ -36,6 +36,7 @@ enum ServiceError: Error, Equatable {
     case sparseUnsupported(String)
     case invalidSparseBody(String)
     case indexOutOfRange(String)
+    case sparseCountMismatch(String)
 
     init(_ error: JSONDecodeError) {
         switch error {
@@ -113,7 +114,7 @@ enum ServiceError: Error, Equatable {
         case .storageFailed(let detail):
             Problem(status: HTTPStatus(507), code: "storage_failed", detail: detail)
         case .invalidAggregate, .invalidWorker, .duplicateWorker, .roundTimeout, .aggregationBusy, .sparseUnsupported,
-             .invalidSparseBody, .indexOutOfRange:
+             .invalidSparseBody, .indexOutOfRange, .sparseCountMismatch:
             scaleProblem
         }
     }

@@ -66,10 +66,10 @@ final class AggregationRounds: @unchecked Sendable {
             }
             guard reserveWaiter() else { throw .aggregationBusy(limit: AggregateConfig.maxWaiting) }
             round.contributions[worker] = (key, gradient)
-            return try wait(for: round, reserved: true)
+            return try wait(for: round)
         }
         guard reserveWaiter() else { throw .aggregationBusy(limit: AggregateConfig.maxWaiting) }
-        return try wait(for: round, reserved: true)
+        return try wait(for: round)
     }
 
     /// Fails the open round (shutdown): its waiting workers get `error`, nothing is applied.
@@ -83,7 +83,7 @@ final class AggregationRounds: @unchecked Sendable {
         }
     }
 
-    /// Workers in the open round (for tests and metadata).
+    /// Workers already in the open round, by name (`GET /v1/sessions/{id}` shows them).
     var pendingWorkers: [String] {
         condition.lock()
         defer { condition.unlock() }
@@ -107,8 +107,9 @@ final class AggregationRounds: @unchecked Sendable {
         return try outcome.get()
     }
 
-    private func wait(for round: Round, reserved: Bool) throws(ServiceError) -> Session.VectorAnswer {
-        defer { if reserved { Self.waiting.subtract(1, ordering: .relaxed) } }
+    /// Waits (holding a reserved waiter slot) until `round` has an outcome or its deadline.
+    private func wait(for round: Round) throws(ServiceError) -> Session.VectorAnswer {
+        defer { Self.waiting.subtract(1, ordering: .relaxed) }
         while round.outcome == nil {
             if !condition.wait(until: round.deadline), round.outcome == nil {
                 round.outcome = .failure(.roundTimeout(round: round.number, seconds: config.timeoutSeconds,

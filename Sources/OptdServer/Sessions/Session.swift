@@ -56,6 +56,8 @@ final class Session: Sendable {
         let created: Timestamp
         let updated: Timestamp
         let aggregate: AggregateConfig?
+        /// The workers already in the open aggregation round (set by GET of one session).
+        var waiting: [String]? = nil
     }
 
     /// A vector answer: the parameters at `step`, copied out of the session, and the journal
