@@ -84,10 +84,14 @@ import Testing
                     let r = (w + round) % 2 == 0
                         ? try client.json("POST", "/v1/sessions/agg/step", "[" + g.map { "\($0)" }.joined(separator: ",") + "]", headers: headers)
                         : try client.raw("POST", "/v1/sessions/agg/step", g, headers: headers)
-                    if r.status == 504, r.code == "round_timeout", round == crashRound {
-                        timedOut.update { $0.append(name) }
-                        othersTimedOut.signal()
-                        continue  // send round 50 again
+                    if r.status == 504, r.code == "round_timeout" {
+                        // Round 50 times out because w1 died; on a very loaded machine another
+                        // round might too. Either way: nothing was applied, send it again.
+                        if round == crashRound {
+                            timedOut.update { $0.append(name) }
+                            othersTimedOut.signal()
+                        }
+                        continue
                     }
                     guard r.status == 200, let etag = r.header("ETag") else {
                         failures.update { $0.append("\(name) round \(round): \(r.status) \(r.text)") }
@@ -102,6 +106,7 @@ import Testing
         }
         #expect(failures.value.isEmpty, "\(failures.value.prefix(3))")
         #expect(Set(timedOut.value) == ["w2", "w10", "w3"], "the three live workers saw round \(crashRound) time out")
+        #expect(timedOut.value.count >= 3)
         let all = answers.value
         try #require(all.allSatisfy { $0.count == rounds })
         for round in 0..<rounds {
