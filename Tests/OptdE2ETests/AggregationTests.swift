@@ -182,6 +182,42 @@ import Testing
         #expect(session?["step"] as? Int == 1)
     }
 
+    /// At most 96 requests wait in rounds at once (each holds a server thread): the 97th is
+    /// refused with 503 at once, the server keeps answering others meanwhile, and the waiting
+    /// ones end with round_timeout.
+    @Test func waitingWorkersAreBounded() throws {
+        let optd = try OptdProcess()
+        defer { #expect(optd.stop() == 0) }
+        let client = try optd.client()
+        for id in ["big1", "big2"] {
+            #expect(try client.json("POST", "/v1/sessions", "{\"id\":\"\(id)\",\"optimizer\":\"sgd\",\"size\":2,\"aggregate\":{\"workers\":64,\"timeout_seconds\":8}}").status == 201)
+        }
+        let statuses = LockedBox<[Int]>([])
+        let waiters = DispatchGroup()
+        for i in 0..<96 {
+            let (id, worker) = i < 63 ? ("big1", "w\(i)") : ("big2", "w\(i)")
+            waiters.enter()
+            Thread.detachNewThread {
+                let r = try? optd.client().json("POST", "/v1/sessions/\(id)/step", "[1,1]", headers: [("Optd-Worker", worker)])
+                statuses.update { $0.append(r?.status ?? -1) }
+                waiters.leave()
+            }
+        }
+        func waiting(_ id: String) throws -> Int {
+            (((try client.request("GET", "/v1/sessions/\(id)").json as? [String: Any])?["aggregate"] as? [String: Any])?["waiting"] as? [Any])?.count ?? -1
+        }
+        let deadline = Date().addingTimeInterval(6)
+        while try waiting("big1") + waiting("big2") < 96, Date() < deadline { usleep(2000) }
+        #expect(try waiting("big1") == 63 && waiting("big2") == 33)
+        let refused = try client.json("POST", "/v1/sessions/big2/step", "[1,1]", headers: [("Optd-Worker", "late")])
+        #expect(refused.status == 503 && refused.code == "aggregation_busy" && refused.header("Retry-After") == "1", "\(refused.text)")
+        #expect(try client.request("GET", "/healthz").status == 200)
+        waiters.wait()
+        #expect(statuses.value.count == 96 && statuses.value.allSatisfy { $0 == 504 })
+        let session = try client.request("GET", "/v1/sessions/big1").json as? [String: Any]
+        #expect(session?["step"] as? Int == 0)
+    }
+
     @Test func badAggregateAndWorkerHeadersAreRefused() throws {
         let optd = try OptdProcess()
         defer { #expect(optd.stop() == 0) }
