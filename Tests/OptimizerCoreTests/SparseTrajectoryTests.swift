@@ -47,7 +47,7 @@ struct SparseCase {
 
     @Test func everyFixtureLoads() throws {
         let cases = try Self.loaded.get()
-        #expect(cases.count == 8)
+        #expect(cases.count == 9)
         #expect(Set(cases.map(\.kind)) == [.adam, .adagrad, .sgd])
     }
 

@@ -15,6 +15,8 @@ final class Session: Sendable {
     let aggregate: AggregateConfig?
     /// The open aggregation round, when `aggregate` is set.
     let rounds: AggregationRounds?
+    /// Internal (not private) for Session+Scale.swift. Lock order: a round's lock may be held
+    /// while taking this one, never the reverse.
     let state: Mutex<State>
 
     struct State: ~Copyable {

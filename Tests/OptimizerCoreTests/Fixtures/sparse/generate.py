@@ -50,6 +50,9 @@ CASES = [
          hyperparameters={"learning_rate": 0.05, "beta_1": 0.8, "beta_2": 0.95, "epsilon": 1e-6}),
     dict(name="adam-maximize-small-grads", optimizer="adam",
          hyperparameters={"learning_rate": 0.01, "maximize": True}, grad_scale=1e-4),
+    # Gradients near eps: SparseAdam's epsilon (before bias correction) differs from dense Adam's.
+    dict(name="adam-tiny-grads-eps", optimizer="adam",
+         hyperparameters={"learning_rate": 0.1, "epsilon": 1e-6}, grad_scale=1e-6),
     dict(name="adagrad-defaults", optimizer="adagrad", hyperparameters={}),
     dict(name="adagrad-lr_decay-init-eps", optimizer="adagrad",
          hyperparameters={"learning_rate": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1,
