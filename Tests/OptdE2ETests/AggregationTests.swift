@@ -180,6 +180,19 @@ import Testing
         #expect(retried.value?.body == y.body)
         let session = try client.request("GET", "/v1/sessions/a").json as? [String: Any]
         #expect(session?["step"] as? Int == 1)
+
+        // Deleting the session ends its open round at once: the waiting worker gets 404.
+        let lone = LockedBox<HTTPTestClient.Response?>(nil)
+        group.enter()
+        Thread.detachNewThread {
+            lone.value = try? optd.client().json("POST", "/v1/sessions/a/step", "[1,1]", headers: [("Optd-Worker", "x")])
+            group.leave()
+        }
+        let waitUntil = Date().addingTimeInterval(5)
+        while try waiting() != ["x"], Date() < waitUntil { usleep(1000) }
+        #expect(try client.request("DELETE", "/v1/sessions/a").status == 204)
+        group.wait()
+        #expect(lone.value?.status == 404 && lone.value?.code == "session_not_found")
     }
 
     /// At most 96 requests wait in rounds at once (each holds a server thread): the 97th is

@@ -88,6 +88,8 @@ extension OptdService {
             }
             return final
         }
+        // Workers waiting in its open round learn at once (404) instead of at the round's timeout.
+        session.rounds?.abort(.sessionNotFound(session.id))
         if let final {
             try sendCheckpoint(final, response)
         } else {
