@@ -70,6 +70,7 @@ public struct HTTPStatus: Hashable, Sendable, CustomStringConvertible {
         case 500: "Internal Server Error"
         case 501: "Not Implemented"
         case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
         case 505: "HTTP Version Not Supported"
         default: "Status \(code)"
         }

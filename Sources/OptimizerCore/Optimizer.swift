@@ -12,7 +12,7 @@ public struct Optimizer: ~Copyable, Sendable {
     public let params: FloatBuffer
     /// State buffers in a stable order; see `OptimizerConfig.slotSpecs` for the names.
     public private(set) var slots: [Slot]
-    public private(set) var step: Int
+    public internal(set) var step: Int
 
     /// Restored step counts stay far from overflow and exact in a double (2^53).
     public static let maxStep = 1 << 53

@@ -9,8 +9,10 @@ struct CreateSessionRequest {
     var id: String?
     var config: OptimizerConfig
     var params: FloatBuffer
+    /// `"aggregate": {"workers": K, "timeout_seconds": T}` (AggregateConfig).
+    var aggregate: AggregateConfig?
 
-    static let fields = ["id", "optimizer", "convention", "params", "size"]
+    static let fields = ["id", "optimizer", "convention", "params", "size", "aggregate"]
 
     init(json bytes: [UInt8], maxSize: Int) throws(ServiceError) {
         var fields: [String: ConfigValue] = [:]
@@ -58,6 +60,7 @@ struct CreateSessionRequest {
         }
 
         config = try Self.optimizerConfig(fields["optimizer"], convention: convention)
+        aggregate = try AggregateConfig(fields["aggregate"])
 
         let size: Int? = switch fields["size"] {
         case nil, .null?: nil

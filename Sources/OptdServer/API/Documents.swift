@@ -19,6 +19,15 @@ enum Documents {
         writer.string(m.created.rfc3339)
         writer.raw(",\"updated\":")
         writer.string(m.updated.rfc3339)
+        if let aggregate = m.aggregate {
+            writer.raw(",\"aggregate\":")
+            var json = aggregate.json
+            if let waiting = m.waiting, case .object(var fields) = json {
+                fields["waiting"] = .array(waiting.map(ConfigValue.string))
+                json = .object(fields)
+            }
+            writer.value(json, keyOrder: AggregateConfig.fields)
+        }
         writer.raw("}")
     }
 

@@ -22,13 +22,16 @@ struct JournalRecord {
         /// First record of every segment: its LSN is the last one used before the segment
         /// began, so numbering survives the deletion of older segments. No id, no body.
         case base = 6
+        /// body: u16 key length | key | sparse gradient (JournalRecord+Sparse.swift).
+        case sparse = 7
     }
 
     let kind: Kind
     let lsn: UInt64
     let id: String
     let body: [UInt8]
-    /// Step records: the Idempotency-Key ("" when none).
+    /// Step and sparse records: the Idempotency-Key ("" when none; an aggregated round's
+    /// workers' scoped keys separated by spaces).
     var key: String = ""
 
     static let headerBytes = 8
@@ -125,7 +128,7 @@ struct JournalRecord {
         var offset = 11 + idLength
         guard offset <= p.count, let id = String(validating: p[11..<offset], as: UTF8.self) else { return nil }
         var key = ""
-        if kind == .step {
+        if kind == .step || kind == .sparse {
             guard offset + 2 <= p.count else { return nil }
             let keyLength = Int(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
             guard offset + 2 + keyLength <= p.count, let k = String(validating: p[(offset + 2)..<(offset + 2 + keyLength)], as: UTF8.self) else { return nil }

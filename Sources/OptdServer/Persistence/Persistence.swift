@@ -221,7 +221,7 @@ final class Persistence: Sendable {
             return true
         case .base:
             return false
-        case .step, .params, .patch:
+        case .step, .sparse, .params, .patch:
             guard let existing else { return false }
             let before = existing.journalLSN
             do throws(ServiceError) { try existing.replay(record) } catch {

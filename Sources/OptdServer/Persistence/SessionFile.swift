@@ -19,7 +19,7 @@ enum SessionFile {
         let optimizerJSON = String(decoding: writer.bytes, as: UTF8.self)
         var keys = JSONWriter()
         keys.value(.array(capture.idempotencyKeys.map { .array([.string($0.key), .number(Double($0.step))]) }))
-        let metadata = [
+        var metadata = [
             "format": format, "id": capture.id, "optimizer": optimizerJSON,
             "convention": capture.config.convention.rawValue, "step": String(capture.step),
             "size": String(capture.params.count),
@@ -27,6 +27,11 @@ enum SessionFile {
             "journal_lsn": String(capture.journalLSN),
             "idempotency_keys": String(decoding: keys.bytes, as: UTF8.self),
         ]
+        if let aggregate = capture.aggregate {
+            var w = JSONWriter()
+            w.value(aggregate.json)
+            metadata["aggregate"] = String(decoding: w.bytes, as: UTF8.self)
+        }
         var tensors = [Safetensors.Tensor(name: "params", values: capture.params)]
         tensors += capture.slots.sorted { $0.name < $1.name }.map { Safetensors.Tensor(name: $0.name, values: $0.buffer) }
         return Safetensors.File(metadata: metadata, tensors: tensors)
@@ -43,6 +48,8 @@ enum SessionFile {
         let updated: Timestamp
         let journalLSN: UInt64
         let idempotencyKeys: [(key: String, step: Int)]
+        /// `aggregate` metadata (AggregateConfig), absent for ordinary sessions.
+        var aggregate: AggregateConfig? = nil
 
         func optimizer() -> Optimizer {
             try! Optimizer(config: config, params: params, step: step, slots: slots)
@@ -97,15 +104,23 @@ enum SessionFile {
                 throw .invalid("metadata idempotency_keys is not a list of at most \(IdempotencyCache.capacity) [key, step] pairs")
             }
             for item in items {
-                guard case .array(let pair) = item, pair.count == 2, case .string(let key) = pair[0], (1...255).contains(key.utf8.count),
+                guard case .array(let pair) = item, pair.count == 2, case .string(let key) = pair[0], (1...AggregateConfig.maxScopedKeyBytes).contains(key.utf8.count),
                       case .number(let s) = pair[1], s == s.rounded(), s >= 0, s <= Double(Optimizer.maxStep) else {
                     throw .invalid("metadata idempotency_keys holds an entry that is not [key, step]")
                 }
                 keys.append((key, Int(s)))
             }
         }
-        return Restored(id: id, config: config, params: params, step: step, slots: tensors, created: created, updated: updated, journalLSN: journalLSN,
-                        idempotencyKeys: keys)
+        var restored = Restored(id: id, config: config, params: params, step: step, slots: tensors, created: created, updated: updated,
+                                journalLSN: journalLSN, idempotencyKeys: keys)
+        if let text = m["aggregate"] {
+            do throws(ServiceError) {
+                restored.aggregate = try AggregateConfig(try parseJSON(text))
+            } catch {
+                throw .invalid("metadata aggregate: \(error.problem.detail)")
+            }
+        }
+        return restored
     }
 
     private static func parseJSON(_ text: String) throws(ServiceError) -> ConfigValue {

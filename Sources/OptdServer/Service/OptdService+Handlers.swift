@@ -34,8 +34,12 @@ extension OptdService {
         try VectorRepresentation.requireJSON(request.headers)
         let create = try CreateSessionRequest(json: try body.readAll(limit: options.limits.maxBodyBytes),
                                               maxSize: options.maxSessionSize)
-        let id = create.id ?? SessionID.generate()
-        let session = Session(id: id, optimizer: Optimizer(config: create.config, params: create.params))
+        try insertSession(create, id: create.id ?? SessionID.generate(), response)
+    }
+
+    /// Creates the session `create` describes under `id`: 201 + Location, 409 if `id` is taken.
+    func insertSession(_ create: CreateSessionRequest, id: String, _ response: ResponseWriter) throws {
+        let session = Session(id: id, optimizer: Optimizer(config: create.config, params: create.params), aggregate: create.aggregate)
         let lsn = try exclusive(id) { () throws(ServiceError) -> UInt64? in
             try session.journalCreation(journal) { () throws(ServiceError) in try store.insert(session) }
         }
@@ -52,7 +56,10 @@ extension OptdService {
 
     func getSession(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
         let session = try session(for: request)
-        try response.respond(.ok, headers: Self.json, body: Documents.session(session.metadata))
+        var metadata = session.metadata
+        // Read after the metadata, never under its lock (rounds lock, then session lock).
+        metadata.waiting = session.rounds?.pendingWorkers
+        try response.respond(.ok, headers: Self.json, body: Documents.session(metadata))
     }
 
     func patchSession(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
@@ -66,8 +73,11 @@ extension OptdService {
 
     func deleteSession(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
         let session = try session(for: request)
-        try exclusive(session.id) { () throws(ServiceError) in
-            let lsn = try session.journalDeletion(journal) { () throws(ServiceError) in try store.remove(session.id) }
+        let returnCheckpoint = Self.wantsCheckpoint(request)
+        let final = try exclusive(session.id) { () throws(ServiceError) -> Session.Capture? in
+            let (lsn, final) = try session.journalDeletion(journal, ifMatch: request.headers["If-Match"], capturing: returnCheckpoint) {
+                () throws(ServiceError) in try store.remove(session.id)
+            }
             waitDurable(lsn)
             do throws(PersistenceError) {
                 try persistence?.remove(session.id)
@@ -76,8 +86,15 @@ extension OptdService {
                 // removed at the next start, without one it may come back.
                 Log.message("DELETE \(session.id): the snapshot file could not be removed: \(error)")
             }
+            return final
         }
-        try response.respond(.noContent)
+        // Workers waiting in its open round learn at once (404) instead of at the round's timeout.
+        session.rounds?.abort(.sessionNotFound(session.id))
+        if let final {
+            try sendCheckpoint(final, response)
+        } else {
+            try response.respond(.noContent)
+        }
     }
 
     func getParams(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
@@ -105,6 +122,8 @@ extension OptdService {
 
     func step(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
         let session = try session(for: request)
+        if let format = SparseBody.format(of: request.headers) { return try sparseStep(session, format, request, body, response) }
+        if session.aggregate != nil || request.headers["Optd-Worker"] != nil { return try aggregatedStep(session, request, body, response) }
         let representation = try VectorRepresentation.ofRequest(request.headers)
         let answerAs = try VectorRepresentation.ofAnswer(accept: request.headers["Accept"], request: representation)
         let key = try idempotencyKey(request)
@@ -139,11 +158,15 @@ extension OptdService {
     /// The full state as one safetensors file, streamed from the buffers of a consistent copy.
     func getCheckpoint(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
         let session = try session(for: request)
-        let capture = session.capture()
+        try sendCheckpoint(session.capture(), response)
+    }
+
+    /// A session file as the answer, ETag its step, streamed from the capture's buffers.
+    func sendCheckpoint(_ capture: Session.Capture, _ response: ResponseWriter) throws {
         let file = SessionFile.file(capture)
         let header = Safetensors.header(metadata: file.metadata, tensors: file.tensors.map { ($0.name, $0.values.count) })
         var headers: HTTPHeaders = ["Content-Type": "application/octet-stream", "ETag": "\"\(capture.step)\""]
-        headers.set("Content-Disposition", "attachment; filename=\"\(session.id).safetensors\"")
+        headers.set("Content-Disposition", "attachment; filename=\"\(capture.id).safetensors\"")
         try response.writeHead(.ok, headers: headers, contentLength: Safetensors.size(header: header, tensors: file.tensors))
         try Safetensors.encode(file) { chunk in try response.writeBody(chunk) }
     }

@@ -31,7 +31,10 @@ public final class OptdService: Sendable {
     public func markReady() { readiness.store(Readiness.ready.rawValue, ordering: .releasing) }
 
     /// /readyz answers 503 from now on; new requests that reach a handler get 503 too.
-    public func markShuttingDown() { readiness.store(Readiness.shuttingDown.rawValue, ordering: .releasing) }
+    public func markShuttingDown() {
+        readiness.store(Readiness.shuttingDown.rawValue, ordering: .releasing)
+        abortOpenRounds()
+    }
 
     var state: Readiness { Readiness(rawValue: readiness.load(ordering: .acquiring))! }
 
@@ -46,6 +49,7 @@ public final class OptdService: Sendable {
         route(&router, .post, "/v1/sessions", public: guarded, OptdService.createSession)
         route(&router, .get, "/v1/sessions", public: guarded, OptdService.listSessions)
         route(&router, .get, "/v1/sessions/{id}", public: guarded, OptdService.getSession)
+        route(&router, .put, "/v1/sessions/{id}", public: guarded, OptdService.putSession)
         route(&router, .patch, "/v1/sessions/{id}", public: guarded, OptdService.patchSession)
         route(&router, .delete, "/v1/sessions/{id}", public: guarded, OptdService.deleteSession)
         route(&router, .get, "/v1/sessions/{id}/params", public: guarded, OptdService.getParams)

@@ -27,6 +27,16 @@ enum ServiceError: Error, Equatable {
     case notReady
     case invalidCheckpoint(String)
     case storageFailed(String)
+    // Scale-out (Service/ServiceError+Scale.swift): aggregation rounds and sparse steps.
+    case invalidAggregate(String)
+    case invalidWorker(String)
+    case duplicateWorker(worker: String, round: UInt64, workers: Int)
+    case roundTimeout(round: UInt64, seconds: Double, arrived: [String], workers: Int)
+    case aggregationBusy(limit: Int)
+    case sparseUnsupported(String)
+    case invalidSparseBody(String)
+    case indexOutOfRange(String)
+    case sparseCountMismatch(String)
 
     init(_ error: JSONDecodeError) {
         switch error {
@@ -103,6 +113,9 @@ enum ServiceError: Error, Equatable {
             Problem(status: .badRequest, code: "invalid_checkpoint", detail: "not a valid optd-session/1 safetensors file: \(detail)")
         case .storageFailed(let detail):
             Problem(status: HTTPStatus(507), code: "storage_failed", detail: detail)
+        case .invalidAggregate, .invalidWorker, .duplicateWorker, .roundTimeout, .aggregationBusy, .sparseUnsupported,
+             .invalidSparseBody, .indexOutOfRange, .sparseCountMismatch:
+            scaleProblem
         }
     }
 }

@@ -11,7 +11,13 @@ import Synchronization
 final class Session: Sendable {
     let id: String
     let created: Timestamp
-    private let state: Mutex<State>
+    /// Set for a session that averages K workers' gradients per step (fixed at creation).
+    let aggregate: AggregateConfig?
+    /// The open aggregation round, when `aggregate` is set.
+    let rounds: AggregationRounds?
+    /// Internal (not private) for Session+Scale.swift. Lock order: a round's lock may be held
+    /// while taking this one, never the reverse.
+    let state: Mutex<State>
 
     struct State: ~Copyable {
         var optimizer: Optimizer
@@ -40,6 +46,7 @@ final class Session: Sendable {
         let journalLSN: UInt64
         let idempotencyKeys: [(key: String, step: Int)]
         let version: Version
+        let aggregate: AggregateConfig?
     }
 
     /// What the service shows of a session (SPEC §3 `<session>`), taken under the lock.
@@ -50,6 +57,9 @@ final class Session: Sendable {
         let step: Int
         let created: Timestamp
         let updated: Timestamp
+        let aggregate: AggregateConfig?
+        /// The workers already in the open aggregation round (set by GET of one session).
+        var waiting: [String]? = nil
     }
 
     /// A vector answer: the parameters at `step`, copied out of the session, and the journal
@@ -62,9 +72,11 @@ final class Session: Sendable {
         var replayed = false
     }
 
-    init(id: String, optimizer: consuming Optimizer, created: Timestamp = .now()) {
+    init(id: String, optimizer: consuming Optimizer, created: Timestamp = .now(), aggregate: AggregateConfig? = nil) {
         self.id = id
         self.created = created
+        self.aggregate = aggregate
+        rounds = aggregate.map(AggregationRounds.init(config:))
         state = Mutex(State(optimizer: optimizer, updated: created))
     }
 
@@ -72,6 +84,8 @@ final class Session: Sendable {
     init(restored r: SessionFile.Restored, id: String? = nil, journalLSN: UInt64? = nil, fromFile: Bool) {
         self.id = id ?? r.id
         created = r.created
+        aggregate = r.aggregate
+        rounds = r.aggregate.map(AggregationRounds.init(config:))
         let lsn = journalLSN ?? r.journalLSN
         var s = State(optimizer: r.optimizer(), updated: r.updated)
         s.journalLSN = lsn
@@ -85,7 +99,7 @@ final class Session: Sendable {
     var metadata: Metadata {
         state.withLock { s in
             Metadata(id: id, config: s.optimizer.config, size: s.optimizer.size, step: s.optimizer.step,
-                     created: created, updated: s.updated)
+                     created: created, updated: s.updated, aggregate: aggregate)
         }
     }
 
@@ -108,7 +122,8 @@ final class Session: Sendable {
         let copy = { (b: FloatBuffer) in copyingBuffers ? b.copy() : b }
         return Capture(id: id, config: s.optimizer.config, step: s.optimizer.step, created: created, updated: s.updated,
                        params: copy(s.optimizer.params), slots: s.optimizer.slots.map { Slot(name: $0.name, buffer: copy($0.buffer)) },
-                       journalLSN: s.journalLSN, idempotencyKeys: s.idempotency.keys, version: Version(changes: s.changes))
+                       journalLSN: s.journalLSN, idempotencyKeys: s.idempotency.keys, version: Version(changes: s.changes),
+                       aggregate: aggregate)
     }
 
     /// True when the session changed since its last snapshot (or never had one).
@@ -200,7 +215,7 @@ final class Session: Sendable {
             }
             Self.changed(&s, lsn: lsn)
             return (Metadata(id: id, config: s.optimizer.config, size: s.optimizer.size, step: s.optimizer.step,
-                             created: created, updated: s.updated), lsn)
+                             created: created, updated: s.updated, aggregate: aggregate), lsn)
         }
     }
 
@@ -219,13 +234,18 @@ final class Session: Sendable {
     }
 
     /// DELETE: marks the session gone and journals it, under its lock (`unpublish` removes it
-    /// from the store), so no change of it is journalled after its deletion.
-    func journalDeletion(_ journal: Journal?, unpublish: () throws(ServiceError) -> Void) throws(ServiceError) -> UInt64? {
-        try state.withLock { (s) throws(ServiceError) -> UInt64? in
+    /// from the store), so no change of it is journalled after its deletion. `ifMatch` makes it
+    /// conditional on the step (the fence of a move between servers, README "Scaling out").
+    /// With `capturing`, also returns the state it had at that instant (a move's final copy).
+    func journalDeletion(_ journal: Journal?, ifMatch: String? = nil, capturing: Bool = false,
+                         unpublish: () throws(ServiceError) -> Void) throws(ServiceError) -> (lsn: UInt64?, final: Capture?) {
+        try state.withLock { (s) throws(ServiceError) -> (lsn: UInt64?, final: Capture?) in
             guard !s.deleted else { throw .sessionNotFound(id) }
+            try Self.check(ifMatch, step: s.optimizer.step)
             try unpublish()
             s.deleted = true
-            return journal?.append { lsn, out in JournalRecord.frame(kind: .delete, lsn: lsn, id: id, into: &out) }
+            let final = capturing ? capture(s, copyingBuffers: true) : nil
+            return (journal?.append { lsn, out in JournalRecord.frame(kind: .delete, lsn: lsn, id: id, into: &out) }, final)
         }
     }
 
@@ -255,9 +275,15 @@ final class Session: Sendable {
                 } catch {
                     throw ServiceError(error)
                 }
-                if !record.key.isEmpty {
-                    s.idempotency.record(record.key, step: s.optimizer.step, params: s.optimizer.params.copy())
+                Self.recordReplayedKeys(record.key, &s)
+            case .sparse:
+                guard let gradient = record.sparseGradient else { throw .invalidJSON("journal record \(record.lsn): bad sparse gradient") }
+                do throws(SparseStepError) {
+                    try s.optimizer.apply(sparse: gradient)
+                } catch {
+                    throw ServiceError(error)
                 }
+                Self.recordReplayedKeys(record.key, &s)
             case .params:
                 guard let values = record.floats else { throw .invalidJSON("journal record \(record.lsn): bad vector") }
                 do throws(StepError) {
@@ -288,7 +314,7 @@ final class Session: Sendable {
         }
     }
 
-    private static func changed(_ s: inout State, lsn: UInt64?) {
+    static func changed(_ s: inout State, lsn: UInt64?) {
         s.updated = .now()
         s.changes &+= 1
         if let lsn { s.journalLSN = lsn }
