@@ -20,8 +20,8 @@ enum CodecBench {
         bytes.append(UInt8(ascii: "]"))
     }
 
-    /// n float32s like a gradient's: a 64-bit LCG's top 24 bits scaled to [-2, 2) (the orjson
-    /// peer, benchmarks/codecs/orjson_peer.py, makes the same values).
+    /// n float32s like a gradient's: a 64-bit LCG's top 24 bits scaled to [-2, 2). The orjson
+    /// peer (benchmarks/codecs/orjson_peer.py) reads them back from the JSON text of --write-json.
     static func gradientLike(_ n: Int) -> [Float] {
         var values = [Float](repeating: 0, count: n)
         var state: UInt64 = 12345
