@@ -1,6 +1,14 @@
-"""Peer for `optd-bench codecs`: orjson parsing the same JSON float array into a float32 numpy
-array, and printing a float32 array (OPT_SERIALIZE_NUMPY), in MB/s of JSON text, median of RUNS
-after a warm-up. Usage: python3 orjson_peer.py [n=1e6] [runs=7]"""
+"""Peer for `optd-bench codecs`: orjson over the same float32 values, in MB/s of JSON text, median
+of RUNS timed runs after a warm-up, by wall clock and by this thread's CPU time (the latter leaves
+out time the machine gave to other processes).
+
+  parse:  orjson.loads of optd's JSON text (a list of Python floats), and the same followed by
+          np.array(..., dtype=np.float32), which is what "into a float32 array" costs in Python.
+  print:  orjson.dumps of the float32 values as a list of Python floats (each then printed as the
+          shortest decimal of the float64 it became: longer text, e.g. 0.10000000149011612), and
+          of the float32 numpy array with OPT_SERIALIZE_NUMPY (shortest float32 decimals).
+
+Usage: python3 orjson_peer.py JSON_FILE [runs=7]   (JSON_FILE from optd-bench codecs --write-json)"""
 import statistics
 import sys
 import time
@@ -8,25 +16,36 @@ import time
 import numpy as np
 import orjson
 
-n = int(float(sys.argv[1])) if len(sys.argv) > 1 else 1_000_000
+path = sys.argv[1]
 runs = int(sys.argv[2]) if len(sys.argv) > 2 else 7
-# The same values optd-bench uses: a 64-bit LCG, top 24 bits, scaled to [-2, 2).
-state, values = 12345, np.empty(n, np.float32)
-mask = (1 << 64) - 1
-for i in range(n):
-    state = (state * 6364136223846793005 + 1442695040888963407) & mask
-    values[i] = np.float32((np.float32(state >> 40) / np.float32(1 << 24) - np.float32(0.5)) * np.float32(4))
-text = orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)
-parse, dump = [], []
-for run in range(runs + 1):
-    t0 = time.perf_counter()
-    parsed = np.array(orjson.loads(text), dtype=np.float32)
-    t1 = time.perf_counter()
-    out = orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)
-    t2 = time.perf_counter()
-    if run > 0:
-        parse.append(len(text) / (t1 - t0))
-        dump.append(len(out) / (t2 - t1))
+with open(path, "rb") as f:
+    text = f.read()
+values = np.array(orjson.loads(text), dtype=np.float32)
+as_list = values.tolist()  # Python floats, each exactly a float32 value
+
+
+def measure(label, work, size_of):
+    wall, cpu = [], []
+    for run in range(runs + 1):
+        w0, c0 = time.perf_counter(), time.thread_time()
+        result = work()
+        w1, c1 = time.perf_counter(), time.thread_time()
+        if run > 0:  # run 0 is the warm-up
+            size = size_of(result)
+            wall.append(size / (w1 - w0))
+            cpu.append(size / (c1 - c0))
+    size = size_of(result)
+    print(f"{label:<46} n={len(values):<9d} {statistics.median(wall)/1e6:8.1f} MB/s wall "
+          f"{statistics.median(cpu)/1e6:8.1f} MB/s cpu  ({min(wall)/1e6:.1f}-{max(wall)/1e6:.1f})  {size} bytes of JSON")
+    return result
+
+
+print(f"# orjson {orjson.__version__}, numpy {np.__version__}: MB/s of JSON text (median of {runs} runs after a warm-up)")
+measure("orjson-loads", lambda: orjson.loads(text), lambda _: len(text))
+parsed = measure("orjson-loads+np.array(float32)", lambda: np.array(orjson.loads(text), dtype=np.float32),
+                 lambda _: len(text))
 assert np.array_equal(parsed, values)
-print(f"orjson {orjson.__version__} parse n={n} {statistics.median(parse)/1e6:8.1f} MB/s (into float32)   "
-      f"print {statistics.median(dump)/1e6:8.1f} MB/s   ({len(text)} bytes of JSON)")
+measure("orjson-dumps(list of floats)", lambda: orjson.dumps(as_list), len)
+out = measure("orjson-dumps(float32 ndarray, OPT_SERIALIZE_NUMPY)",
+              lambda: orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY), len)
+assert np.array_equal(np.array(orjson.loads(out), dtype=np.float32), values)

@@ -3,8 +3,7 @@ import OptimizerCore
 /// Writes JSON into a byte buffer: float32 vectors (the hot path) and small documents.
 ///
 /// Each float32 is written as the shortest decimal that reads back to the same float32 (SPEC §3),
-/// which is what Swift's `Float.description` produces (SwiftDtoa). Its result fits a small
-/// string (at most 15 bytes), so it does not allocate; the bytes are copied straight out.
+/// in the text `Float.description` gives (see `Float32Printer`), straight into the buffer.
 package struct JSONWriter {
     package private(set) var bytes: [UInt8] = []
 
@@ -16,26 +15,42 @@ package struct JSONWriter {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    /// A finite float32 as its shortest round-trip decimal; NaN and ±inf, which JSON cannot
-    /// express, as `null`. Validation keeps them out of inputs and hyperparameters, but a run can
-    /// still diverge (as it would in the frameworks); its JSON stays valid and says so with null.
-    @inline(__always)
-    mutating func float(_ value: Float) {
-        guard value.isFinite else { raw("null"); return }
-        var text = value.description
-        text.withUTF8 { bytes.append(contentsOf: $0) }
-    }
-
-    /// `[v0,v1,...]`
+    /// `[v0,v1,...]`: each finite float32 as its shortest round-trip decimal; NaN and ±inf, which
+    /// JSON cannot express, as `null`. Validation keeps them out of inputs and hyperparameters,
+    /// but a run can still diverge (as it would in the frameworks); its JSON stays valid and says
+    /// so with null.
+    ///
+    /// The array is written in place into one allocation sized for the longest text (16 bytes a
+    /// value, and `Float32Printer.room` after the last), then its count set to the text's length:
+    /// no per-element allocation or bounds check, no zero-filling, no copy of the text. (The
+    /// capacity keeps the slack, about a third for gradient-like values, until the answer is sent.)
     package mutating func floatArray(_ values: UnsafeBufferPointer<Float>) {
-        // About 11 bytes per float32 on average: reserve once instead of growing.
-        bytes.reserveCapacity(bytes.count + values.count * 12 + 2)
-        bytes.append(UInt8(ascii: "["))
-        for (i, v) in values.enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            float(v)
+        let existing = bytes
+        let prefix = existing.count
+        let bound = prefix + values.count * (Float32Printer.maxLength + 1) + Float32Printer.room + 2
+        bytes = [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+            let start = buffer.baseAddress!
+            existing.withUnsafeBufferPointer { old in
+                if let base = old.baseAddress { start.initialize(from: base, count: prefix) }
+            }
+            var p = start + prefix
+            p.pointee = UInt8(ascii: "[")
+            p += 1
+            for v in values {
+                if v.isFinite {
+                    p += Float32Printer.write(v, to: p)
+                } else {
+                    UnsafeMutableRawPointer(p).storeBytes(of: (0x6C6C_756E /* "null" */ as UInt32).littleEndian, as: UInt32.self)
+                    p += 4
+                }
+                p.pointee = UInt8(ascii: ",")
+                p += 1
+            }
+            // The last comma, if any, becomes the closing bracket.
+            if !values.isEmpty { p -= 1 }
+            p.pointee = UInt8(ascii: "]")
+            count = p + 1 - start
         }
-        bytes.append(UInt8(ascii: "]"))
     }
 
     /// A double: integral values below 2^53 without a fraction (`5`, not `5.0`), others as the
