@@ -27,6 +27,8 @@ enum ServiceError: Error, Equatable {
     case notReady
     case invalidCheckpoint(String)
     case storageFailed(String)
+    /// Too many requests already wait for their turn on one large session.
+    case sessionBusy(String)
 
     init(_ error: JSONDecodeError) {
         switch error {
@@ -103,6 +105,9 @@ enum ServiceError: Error, Equatable {
             Problem(status: .badRequest, code: "invalid_checkpoint", detail: "not a valid optd-session/1 safetensors file: \(detail)")
         case .storageFailed(let detail):
             Problem(status: HTTPStatus(507), code: "storage_failed", detail: detail)
+        case .sessionBusy(let id):
+            Problem(status: .serviceUnavailable, code: "server_busy",
+                    detail: "too many uploads are waiting for their turn on session \(id)", headers: ["Retry-After": "1"])
         }
     }
 }
