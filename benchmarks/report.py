@@ -54,9 +54,11 @@ for conns in (16, 1):
         print(f"| {conns} | {label} | {server} | {r['rps']:,.0f} | {r['mbs']:,.1f} | {r['p50']:.3f} | {r['p99']:.3f} | "
               f"{r['cpu']:,.0f} | {', '.join(f'{x:,.0f}' for x in r['all'])} | {r['errors']} |")
 
+# "by CPU": the same ratio from each server's own CPU time per request (from /proc/PID/stat),
+# which moves much less than req/s when other work shares the machine.
 print()
-print("| target (issue 6) | connections | ratio | goal | met |")
-print("| --- | --- | ---: | ---: | --- |")
+print("| target (issue 6) | connections | ratio | by CPU | goal | met |")
+print("| --- | --- | ---: | ---: | ---: | --- |")
 targets = [("1k raw step req/s / nginx POST 4 KB req/s", ("step1k-raw", "optd"), ("post4k", "nginx"), "rps", 0.5),
            ("1k JSON step req/s / FastAPI 1k JSON step req/s", ("step1k-json", "optd"), ("step1k-json", "fastapi"), "rps", 4.0),
            ("1M raw step MB/s / nginx POST 4 MB MB/s", ("step1m-raw", "optd"), ("post4m", "nginx"), "mbs", 0.8)]
@@ -65,4 +67,7 @@ for label, ours, theirs, key, goal in targets:
         a, b = results.get((*ours, conns)), results.get((*theirs, conns))
         if a and b:
             ratio = a[key] / b[key]
-            print(f"| {label} | {conns} | {ratio:.2f}x | {goal}x | {'yes' if ratio >= goal else 'NO'} |")
+            # Bytes per request are the same on both sides except for MB/s targets, where they
+            # are 4,000,000 each, so the CPU-time ratio is theirs over ours in both cases.
+            by_cpu = b["cpu"] / a["cpu"]
+            print(f"| {label} | {conns} | {ratio:.2f}x | {by_cpu:.2f}x | {goal}x | {'yes' if ratio >= goal else 'NO'} |")
