@@ -19,6 +19,19 @@ extension Connection {
     func readBody(into buffer: UnsafeMutableRawBufferPointer) throws(HTTPIOError) -> Int {
         guard var current = exchange, !isClosed else { throw .peerClosed }
         if current.bodyComplete || buffer.count == 0 { return 0 }
+        if !current.budgetTaken {
+            // A Content-Length body takes its whole declared length from the budget at the
+            // first read, before any `100 Continue` (a chunked one takes each chunk as it comes).
+            exchange?.budgetTaken = true
+            current.budgetTaken = true
+            if let length = current.request.contentLength, length > 0 {
+                guard core.budget.reserve(length) else {
+                    mustClose = true
+                    throw .serverBusy
+                }
+                exchange?.reservedBodyBytes = length
+            }
+        }
         if current.request.expectsContinue && !current.continueSent && !current.headWritten {
             exchange?.continueSent = true
             current.continueSent = true

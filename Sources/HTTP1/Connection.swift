@@ -189,13 +189,10 @@ final class Connection: @unchecked Sendable {
             respondOrClose(.expectationFailed(expect))
             return
         }
-        if let length = request.contentLength, length > 0 {
-            guard core.budget.reserve(length) else {
-                respondOrClose(.serverBusy(retryAfter: limits.retryAfterSeconds))
-                return
-            }
-            exchange?.reservedBodyBytes = length
-        }
+        // The body's share of the in-flight budget is taken when the handler first reads it
+        // (`readBody`), not here: a handler that answers from the head, or waits for its turn
+        // before reading (optd serialises large uploads to one session), holds nothing while
+        // the body stays in the kernel's socket buffer.
         let (match, pattern) = core.router.matchRoute(request.method, path: request.path)
         exchange?.route = pattern
         switch match {

@@ -6,6 +6,8 @@ struct ExchangeState {
     var continueSent = false
     /// Bytes taken from the server's in-flight body budget for this request.
     var reservedBodyBytes = 0
+    /// The body's first read happened, taking its share of the budget (see `readBody`).
+    var budgetTaken = false
     var headWritten = false
     /// Head built but held back to leave together with the first body bytes.
     var headPending = false

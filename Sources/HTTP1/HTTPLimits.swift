@@ -15,7 +15,9 @@ public struct HTTPLimits: Sendable, Equatable {
     /// One chunk-size line including extensions (RFC 9112 §7.1.1). Beyond it: 400 `bad_request`.
     public var maxChunkLineBytes = 1024
     /// Request-body bytes in flight across all connections at once. A request that would push
-    /// the total past it is answered 503 `server_busy` with `Retry-After`.
+    /// the total past it is answered 503 `server_busy` with `Retry-After`. A `Content-Length`
+    /// body counts from its handler's first read to the end of its exchange; a handler that
+    /// never reads it takes nothing.
     public var maxInFlightBodyBytes = 2 << 30
     /// Total time to receive a request head. For the first request it runs from accept; for later
     /// ones from the first byte of that request. Expiry: 408 `request_timeout` if any byte

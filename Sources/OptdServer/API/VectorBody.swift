@@ -1,31 +1,80 @@
 import HTTP1
 import OptimizerCore
 
-/// Reads a vector request body (a step's gradient, new parameters) of exactly `size` float32s.
+/// Reads a vector request body (a step's gradient, new parameters) of exactly `vector.count`
+/// float32s into `vector`, overwriting it whole (or throwing).
 ///
-/// A raw body is read straight into the returned buffer; its length is checked against
+/// A raw body is read straight into `vector`; its length is checked against
 /// `Content-Length` before anything is read, so a wrong size is refused without an upload
 /// (`Expect: 100-continue`). A JSON body is an array, or an object whose only key is
 /// `objectKey` (`{"gradient": [...]}`), parsed straight into the buffer.
 enum VectorBody {
     static func read(_ request: HTTPRequest, _ body: RequestBody, as representation: VectorRepresentation,
-                     size: Int, objectKey: String, maxBytes: Int) throws -> FloatBuffer {
+                     into vector: FloatBuffer, objectKey: String, maxBytes: Int) throws {
         switch representation {
-        case .raw: try readRaw(request, body, size: size)
-        case .json: try readJSON(body, size: size, objectKey: objectKey, maxBytes: maxBytes)
+        case .raw: try readRaw(request, body, into: vector)
+        case .json: try readJSON(body, into: vector, objectKey: objectKey, maxBytes: maxBytes)
         }
     }
 
-    private static func readRaw(_ request: HTTPRequest, _ body: RequestBody, size: Int) throws -> FloatBuffer {
-        let expectedBytes = size * 4
-        if let declared = request.contentLength, declared != expectedBytes {
+    /// Refuses a raw body whose declared length is not `size` float32s, from the head alone.
+    static func checkRawLength(_ request: HTTPRequest, size: Int) throws(ServiceError) {
+        if let declared = request.contentLength, declared != size * 4 {
             throw ServiceError.lengthMismatch(expected: size, got: declared / 4, bytes: declared)
         }
-        let vector = FloatBuffer(count: size)
+    }
+
+    private static func readRaw(_ request: HTTPRequest, _ body: RequestBody, into vector: FloatBuffer) throws {
+        let size = vector.count
+        let expectedBytes = size * 4
+        try checkRawLength(request, size: size)
         let raw = UnsafeMutableRawBufferPointer(vector.buffer)
         let got = try body.readFully(into: raw)
         if got < expectedBytes { throw ServiceError.lengthMismatch(expected: size, got: got / 4, bytes: got) }
-        // A chunked body may run on past the size: count what follows without keeping it.
+        try expectEnd(body, size: size)
+        fromLittleEndian(vector.buffer)
+    }
+
+    /// Reads a raw body of exactly `size` float32s into `spool`, a block of `block.count` floats
+    /// at a time, checking every float is finite on the way; the body is never whole in memory.
+    /// After a NaN or infinity the rest is still read (and dropped) so the client gets its 422.
+    static func spoolRaw(_ request: HTTPRequest, _ body: RequestBody, size: Int, into spool: GradientSpool,
+                         block: FloatBuffer) throws {
+        try checkRawLength(request, size: size)
+        var offset = 0
+        var firstNonFinite: Int?
+        while offset < size {
+            let n = min(block.count, size - offset)
+            let got = try body.readFully(into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(block.buffer)[0..<n * 4]))
+            if got < n * 4 {
+                throw ServiceError.lengthMismatch(expected: size, got: (offset * 4 + got) / 4, bytes: offset * 4 + got)
+            }
+            let floats = UnsafeMutableBufferPointer(rebasing: block.buffer[0..<n])
+            fromLittleEndian(floats)
+            if firstNonFinite == nil {
+                if let bad = Self.firstNonFinite(UnsafeBufferPointer(floats)) {
+                    firstNonFinite = offset + bad
+                } else {
+                    do throws(PersistenceError) { try spool.write(UnsafeBufferPointer(floats), at: offset) } catch {
+                        throw ServiceError.storageFailed("could not park the gradient: \(error)")
+                    }
+                }
+            }
+            offset += n
+        }
+        try expectEnd(body, size: size)
+        if let firstNonFinite { throw ServiceError.nonFinite(index: firstNonFinite) }
+    }
+
+    /// The index of the first NaN or infinity; one branch-free scan when there is none.
+    static func firstNonFinite(_ floats: UnsafeBufferPointer<Float>) -> Int? {
+        var bad = false
+        for x in floats { bad = bad || !x.isFinite }
+        return bad ? floats.firstIndex { !$0.isFinite } : nil
+    }
+
+    /// A chunked body may run on past the size: counts what follows without keeping it.
+    private static func expectEnd(_ body: RequestBody, size: Int) throws {
         var extra = 0
         try withUnsafeTemporaryAllocation(byteCount: 64 * 1024, alignment: 16) { scratch in
             while true {
@@ -35,17 +84,19 @@ enum VectorBody {
             }
         }
         if extra > 0 {
-            throw ServiceError.lengthMismatch(expected: size, got: (expectedBytes + extra) / 4, bytes: expectedBytes + extra)
+            throw ServiceError.lengthMismatch(expected: size, got: (size * 4 + extra) / 4, bytes: size * 4 + extra)
         }
-        #if _endian(big)
-        for i in 0..<size { vector[i] = Float(bitPattern: UInt32(littleEndian: vector[i].bitPattern)) }
-        #endif
-        return vector
     }
 
-    private static func readJSON(_ body: RequestBody, size: Int, objectKey: String, maxBytes: Int) throws -> FloatBuffer {
+    private static func fromLittleEndian(_ floats: UnsafeMutableBufferPointer<Float>) {
+        #if _endian(big)
+        for i in floats.indices { floats[i] = Float(bitPattern: UInt32(littleEndian: floats[i].bitPattern)) }
+        #endif
+    }
+
+    private static func readJSON(_ body: RequestBody, into vector: FloatBuffer, objectKey: String, maxBytes: Int) throws {
+        let size = vector.count
         let bytes = try body.readAll(limit: maxBytes)
-        let vector = FloatBuffer(count: size)
         var found = false
         var unknown: String?
         let count = try bytes.withBytesTyped { (raw) throws(ServiceError) -> Int in
@@ -76,6 +127,5 @@ enum VectorBody {
         if let unknown { throw ServiceError.invalidJSON("unknown field \"\(unknown)\"; expected {\"\(objectKey)\": [...]} or an array") }
         if !found { throw ServiceError.invalidJSON("missing \"\(objectKey)\"") }
         if count != size { throw ServiceError.lengthMismatch(expected: size, got: count, bytes: nil) }
-        return vector
     }
 }

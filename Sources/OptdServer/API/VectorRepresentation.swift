@@ -17,6 +17,9 @@ enum VectorRepresentation: Equatable {
     /// `charset=utf-8` ignored). Anything else, or none, is 415.
     static func ofRequest(_ headers: HTTPHeaders) throws(ServiceError) -> VectorRepresentation {
         guard let value = headers["Content-Type"] else { throw .unsupportedMediaType(nil) }
+        // The exact spellings clients send, without building a lowercased copy (every step).
+        if value == "application/octet-stream" { return .raw }
+        if value == "application/json" { return .json }
         switch mediaType(value) {
         case "application/json": return .json
         case "application/octet-stream": return .raw

@@ -21,7 +21,19 @@ enum Log {
         }
     }
 
+    /// One `write(2)` per line (a pipe or file gets whole lines), straight from the string's
+    /// UTF-8 bytes: this runs once per request, and `FileHandle.write(Data)` cost an allocation
+    /// and a copy on top of the system call.
     static func standardError(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(2, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }  // stderr gone: nothing better to do with a log line
+                offset += n
+            }
+        }
     }
 }

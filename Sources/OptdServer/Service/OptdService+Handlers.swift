@@ -113,8 +113,18 @@ extension OptdService {
         let session = try session(for: request)
         let representation = try VectorRepresentation.ofRequest(request.headers)
         let answerAs = try VectorRepresentation.ofAnswer(accept: request.headers["Accept"], request: representation)
-        let values = try VectorBody.read(request, body, as: representation, size: session.size, objectKey: "params",
-                                         maxBytes: options.limits.maxBodyBytes)
+        if isLarge(session) {
+            // Writes a large session's parameters, which a step's answer may be sending.
+            return try inTurn(session) { try putParamsNow(session, representation, answerAs, request, body, response) }
+        }
+        try putParamsNow(session, representation, answerAs, request, body, response)
+    }
+
+    private func putParamsNow(_ session: Session, _ representation: VectorRepresentation, _ answerAs: VectorRepresentation,
+                              _ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
+        let values = FloatBuffer(count: session.size)
+        try VectorBody.read(request, body, as: representation, into: values, objectKey: "params",
+                            maxBytes: options.limits.maxBodyBytes)
         let answer = try session.replaceParams(with: values, ifMatch: request.headers["If-Match"], journal: journal)
         waitDurable(answer.lsn)
         try sendVector(answer, as: answerAs, response)
@@ -127,13 +137,33 @@ extension OptdService {
         let representation = try VectorRepresentation.ofRequest(request.headers)
         let answerAs = try VectorRepresentation.ofAnswer(accept: request.headers["Accept"], request: representation)
         let key = try idempotencyKey(request)
-        let gradient = try VectorBody.read(request, body, as: representation, size: session.size, objectKey: "gradient",
-                                           maxBytes: options.limits.maxBodyBytes)
+        if isLarge(session) {
+            return try largeStep(session, representation, answerAs, key, request, body, response)
+        }
+        // The gradient's buffer comes from the pool and goes back once the answer is sent (it
+        // holds the answer; see `Session.step`).
+        let gradient = vectors.take(count: session.size)
+        defer { vectors.give(gradient) }
+        try VectorBody.read(request, body, as: representation, into: gradient, objectKey: "gradient",
+                            maxBytes: options.limits.maxBodyBytes)
         let started = Instant.now()
         let answer = try session.step(gradient: gradient, ifMatch: request.headers["If-Match"], idempotencyKey: key,
                                       journal: journal)
+        try answerStep(answer, started: started, as: answerAs, request, response)
+    }
+
+    /// Waits for durability, counts the step (`started`: when it began to wait for the session)
+    /// and answers it.
+    func answerStep(_ answer: Session.VectorAnswer, started: Instant, as answerAs: VectorRepresentation,
+                    _ request: HTTPRequest, _ response: ResponseWriter) throws {
         waitDurable(answer.lsn)
         if !answer.replayed { metrics.countStep(nanoseconds: Instant.now().nanoseconds - started.nanoseconds) }
+        try sendStepAnswer(answer, as: answerAs, request, response)
+    }
+
+    /// A step's answer: the parameters, or only the ETag with `Prefer: return=minimal`.
+    func sendStepAnswer(_ answer: Session.VectorAnswer, as answerAs: VectorRepresentation, _ request: HTTPRequest,
+                        _ response: ResponseWriter) throws {
         if prefersMinimal(request) {
             try response.respond(.noContent, headers: ["ETag": "\"\(answer.step)\""])
         } else {

@@ -18,8 +18,9 @@ extension OptdService {
         let representation = try VectorRepresentation.ofRequest(request.headers)
         let answerAs = try VectorRepresentation.ofAnswer(accept: request.headers["Accept"], request: representation)
         let key = try idempotencyKey(request).map { AggregateConfig.scopedKey(worker: worker, key: $0) }
-        let gradient = try VectorBody.read(request, body, as: representation, size: session.size, objectKey: "gradient",
-                                           maxBytes: options.limits.maxBodyBytes)
+        let gradient = FloatBuffer(count: session.size)
+        try VectorBody.read(request, body, as: representation, into: gradient, objectKey: "gradient",
+                            maxBytes: options.limits.maxBodyBytes)
         let ifMatch = request.headers["If-Match"]
         let answer = try rounds.contribute(
             worker: worker, key: key, gradient: gradient,
@@ -36,7 +37,7 @@ extension OptdService {
                 return answer
             })
         waitDurable(answer.lsn)
-        try answerStep(answer, request, as: answerAs, response)
+        try sendStepAnswer(answer, as: answerAs, request, response)
     }
 
     /// A sparse step: only the listed coordinates and their optimizer state move.
@@ -47,18 +48,7 @@ extension OptdService {
         let gradient = try SparseBody.read(request, body, as: format, maxBytes: options.limits.maxBodyBytes)
         let started = Instant.now()
         let answer = try session.step(sparse: gradient, ifMatch: request.headers["If-Match"], idempotencyKey: key, journal: journal)
-        waitDurable(answer.lsn)
-        if !answer.replayed { metrics.countStep(nanoseconds: Instant.now().nanoseconds - started.nanoseconds) }
-        try answerStep(answer, request, as: answerAs, response)
-    }
-
-    private func answerStep(_ answer: Session.VectorAnswer, _ request: HTTPRequest, as representation: VectorRepresentation,
-                            _ response: ResponseWriter) throws {
-        if prefersMinimal(request) {
-            try response.respond(.noContent, headers: ["ETag": "\"\(answer.step)\""])
-        } else {
-            try sendVector(answer, as: representation, response)
-        }
+        try answerStep(answer, started: started, as: answerAs, request, response)
     }
 
     /// `PUT /v1/sessions/{id}`: creates the session at a URI the client chose, so a proxy that

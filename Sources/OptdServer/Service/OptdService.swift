@@ -8,6 +8,8 @@ public final class OptdService: Sendable {
     let options: ServiceOptions
     let store = SessionStore()
     let metrics = Metrics()
+    /// Gradient and answer buffers of steps, reused.
+    let vectors = VectorPool()
     private let readiness = Atomic<Int>(Readiness.starting.rawValue)
     private let persistenceSlot = Mutex<Persistence?>(nil)
 

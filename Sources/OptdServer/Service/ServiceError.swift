@@ -37,6 +37,8 @@ enum ServiceError: Error, Equatable {
     case invalidSparseBody(String)
     case indexOutOfRange(String)
     case sparseCountMismatch(String)
+    /// Too many requests already wait for their turn on one large session.
+    case sessionBusy(String)
 
     init(_ error: JSONDecodeError) {
         switch error {
@@ -116,6 +118,9 @@ enum ServiceError: Error, Equatable {
         case .invalidAggregate, .invalidWorker, .duplicateWorker, .roundTimeout, .aggregationBusy, .sparseUnsupported,
              .invalidSparseBody, .indexOutOfRange, .sparseCountMismatch:
             scaleProblem
+        case .sessionBusy(let id):
+            Problem(status: .serviceUnavailable, code: "server_busy",
+                    detail: "too many uploads are waiting for their turn on session \(id)", headers: ["Retry-After": "1"])
         }
     }
 }

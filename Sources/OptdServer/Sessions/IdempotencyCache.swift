@@ -26,11 +26,12 @@ struct IdempotencyCache {
 
     func lookup(_ key: String) -> Entry? { entries[key] }
 
-    mutating func record(_ key: String, step: Int, params: FloatBuffer) {
+    /// Records `key`'s step and, unless nil (a large session's answer is never copied), its answer.
+    mutating func record(_ key: String, step: Int, params: FloatBuffer?) {
         if entries[key] != nil { return }
         entries[key] = Entry(step: step, params: params)
         order.append(key)
-        heldBytes += params.count * 4
+        heldBytes += (params?.count ?? 0) * 4
         if order.count > Self.capacity {
             let oldest = order.removeFirst()
             if let dropped = entries.removeValue(forKey: oldest), let p = dropped.params { heldBytes -= p.count * 4 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import OptimizerCore
 import Synchronization
@@ -18,6 +19,10 @@ final class Session: Sendable {
     /// Internal (not private) for Session+Scale.swift. Lock order: a round's lock may be held
     /// while taking this one, never the reverse.
     let state: Mutex<State>
+    /// Large sessions' steps and parameter writes take turns here, for their whole request:
+    /// body, update and answer (see `OptdService+LargeStep.swift`).
+    private let turn = DispatchSemaphore(value: 1)
+    private let waitingForTurn = Atomic<Int>(0)
 
     struct State: ~Copyable {
         var optimizer: Optimizer
@@ -151,9 +156,64 @@ final class Session: Sendable {
 
     // MARK: Changing
 
-    /// Applies one gradient (`gradient` is used as scratch). `ifMatch` makes it conditional on the
-    /// current ETag; a known `idempotencyKey` returns its first answer and applies nothing.
-    func step(gradient: FloatBuffer, ifMatch: String?, idempotencyKey: String?, journal: Journal?) throws(ServiceError) -> VectorAnswer {
+    /// Runs `body` once no other request holds this session's turn, holding it meanwhile; nil
+    /// (nothing run) when `maxWaiting` requests are already waiting.
+    func takingTurn<R>(maxWaiting: Int, _ body: () throws -> R) throws -> R? {
+        guard waitingForTurn.add(1, ordering: .relaxed).newValue <= maxWaiting else {
+            waitingForTurn.subtract(1, ordering: .relaxed)
+            return nil
+        }
+        turn.wait()
+        waitingForTurn.subtract(1, ordering: .relaxed)
+        defer { turn.signal() }
+        return try body()
+    }
+
+    /// Applies one gradient that is not in memory (a large session's step, under its turn):
+    /// `read(offset, into)` delivers it in blocks of `block.count` floats, already checked to
+    /// be finite and of the right length. The answer's `values` are the session's own
+    /// parameters, not a copy: they stay as they are while the caller holds the turn. Nil, with
+    /// nothing changed, when the update is not elementwise (`PiecewiseUpdate.supports`).
+    func streamedStep(block: FloatBuffer, read: (Int, UnsafeMutableBufferPointer<Float>) throws(PersistenceError) -> Void,
+                      ifMatch: String?, idempotencyKey: String?) throws(ServiceError) -> VectorAnswer? {
+        try state.withLock { (s) throws(ServiceError) -> VectorAnswer? in
+            guard !s.deleted else { throw .sessionNotFound(id) }
+            if let key = idempotencyKey, let entry = s.idempotency.lookup(key) {
+                if entry.step == s.optimizer.step { return VectorAnswer(step: entry.step, values: s.optimizer.params, replayed: true) }
+                throw .idempotencyAnswerExpired(key: key, step: entry.step)
+            }
+            try Self.check(ifMatch, step: s.optimizer.step)
+            do throws(PiecewiseUpdate.Failure) {
+                try PiecewiseUpdate.apply(to: &s.optimizer, block: block, read: read)
+            } catch {
+                switch error {
+                case .unsupported:
+                    return nil
+                case .readFailed(let failure, applied: false):
+                    throw .storageFailed("the gradient could not be read back: \(failure)")
+                case .readFailed(let failure, applied: true):
+                    // Part of the gradient is applied and the rest is unreadable: the session is
+                    // neither before nor after the step. Stop, as for a failed journal write; a
+                    // restart loads the last snapshot (and journal).
+                    Log.message("session \(id): reading a spooled gradient back failed midway (\(failure)); exiting")
+                    exit(70)
+                }
+            }
+            Self.changed(&s, lsn: nil)
+            if let key = idempotencyKey { s.idempotency.record(key, step: s.optimizer.step, params: nil) }
+            return VectorAnswer(step: s.optimizer.step, values: s.optimizer.params)
+        }
+    }
+
+    /// Applies one gradient. `ifMatch` makes it conditional on the current ETag; a known
+    /// `idempotencyKey` returns its first answer and applies nothing.
+    ///
+    /// `gradient` is used as scratch, and then holds the answer: the parameters after the step
+    /// are copied into it (one memcpy under the lock, no allocation), so the caller sends them
+    /// from there. With an `idempotencyKey` the answer is a copy of its own, kept by the cache
+    /// (unless `keepsAnswers` is false: large sessions' answers are never copied).
+    func step(gradient: FloatBuffer, ifMatch: String?, idempotencyKey: String?, journal: Journal?,
+              keepsAnswers: Bool = true) throws(ServiceError) -> VectorAnswer {
         try state.withLock { (s) throws(ServiceError) -> VectorAnswer in
             guard !s.deleted else { throw .sessionNotFound(id) }
             if let key = idempotencyKey, let entry = s.idempotency.lookup(key) {
@@ -179,9 +239,17 @@ final class Session: Sendable {
                 throw ServiceError(error)
             }
             Self.changed(&s, lsn: lsn)
-            let answer = VectorAnswer(step: s.optimizer.step, values: s.optimizer.params.copy(), lsn: lsn)
-            if let key = idempotencyKey { s.idempotency.record(key, step: answer.step, params: answer.values) }
-            return answer
+            let params = s.optimizer.params
+            let values: FloatBuffer
+            if let key = idempotencyKey, keepsAnswers {
+                values = params.copy()
+                s.idempotency.record(key, step: s.optimizer.step, params: values)
+            } else {
+                if let key = idempotencyKey { s.idempotency.record(key, step: s.optimizer.step, params: nil) }
+                gradient.assign(from: UnsafeBufferPointer(params.buffer))
+                values = gradient
+            }
+            return VectorAnswer(step: s.optimizer.step, values: values, lsn: lsn)
         }
     }
 

@@ -59,11 +59,29 @@ struct Timestamp: Equatable, Sendable {
         var seconds = time_t(milliseconds / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        // Digit by digit into 24 bytes: this runs for every access log line.
+        return String(unsafeUninitializedCapacity: 24) { out in
+            var i = 0
+            func put(_ value: Int32, _ width: Int, then separator: UInt8) {
+                var v = Int(value), place = 1
+                for _ in 1..<width { place *= 10 }
+                for _ in 0..<width {
+                    out[i] = UInt8(ascii: "0") + UInt8((v / place) % 10)
+                    i += 1
+                    v %= place
+                    place /= 10
+                }
+                out[i] = separator
+                i += 1
+            }
+            put(parts.tm_year + 1900, 4, then: UInt8(ascii: "-"))
+            put(parts.tm_mon + 1, 2, then: UInt8(ascii: "-"))
+            put(parts.tm_mday, 2, then: UInt8(ascii: "T"))
+            put(parts.tm_hour, 2, then: UInt8(ascii: ":"))
+            put(parts.tm_min, 2, then: UInt8(ascii: ":"))
+            put(parts.tm_sec, 2, then: UInt8(ascii: "."))
+            put(Int32(milliseconds % 1000), 3, then: UInt8(ascii: "Z"))
+            return i
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds % 1000), 3))Z"
     }
 }
