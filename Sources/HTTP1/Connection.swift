@@ -282,16 +282,23 @@ final class Connection: @unchecked Sendable {
         }
         if !current.bodyComplete {
             // Keep-alive was promised, so the unread rest is small (≤ drainLimit): read and drop it.
+            // Whatever the drain takes from the in-flight budget (a first read reserves the
+            // declared length, chunks reserve as they come) goes back when it ends, either way.
             exchange = current
+            exchange?.reservedBodyBytes = 0
             var scratch = [UInt8](repeating: 0, count: 4096)
+            var drained = true
             do {
                 while try scratch.withMutableBytes({ (p) throws(HTTPIOError) -> Int in try readBody(into: p) }) > 0 {}
             } catch {
-                exchange = nil
+                drained = false
+            }
+            core.budget.release(exchange?.reservedBodyBytes ?? 0)
+            exchange = nil
+            if !drained {
                 lingeringClose()
                 return
             }
-            exchange = nil
         }
         lifecycle.responseFinished(at: .now(), nextRequestStarted: inputStart < inputEnd)
     }

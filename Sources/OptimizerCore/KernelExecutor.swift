@@ -24,7 +24,7 @@ public enum KernelExecutor {
     /// Runs `kernel`; `avx2` is its x86-64-v3 compilation (an `AVX2.run` overload).
     static func execute<Kernel: ElementwiseKernel>(_ kernel: Kernel, avx2: (Kernel, Range<Int>) -> Void) {
         let n = kernel.count
-        let parts = min(maxThreads, max(1, n / parallelThreshold))
+        let parts = max(1, min(maxThreads, n / parallelThreshold))
         let wide = InstructionSet.current == .avx2
         if parts == 1 {
             if wide { avx2(kernel, 0..<n) } else { kernel.run(0..<n) }
@@ -48,7 +48,7 @@ extension KernelExecutor {
     static func allFinite(_ values: UnsafeBufferPointer<Float>) -> Bool {
         guard let base = values.baseAddress else { return true }
         let n = values.count
-        let parts = min(maxThreads, max(1, n / parallelThreshold))
+        let parts = max(1, min(maxThreads, n / parallelThreshold))
         if parts == 1 { return FiniteScan.allFinite(base, 0..<n) }
         let chunk = (n / parts + 15) & ~15
         let bad = Atomic<Bool>(false)

@@ -243,6 +243,25 @@ import Testing
         #expect(response.bodyText.contains("server_busy"))
     }
 
+    @Test func unreadBodiesGiveTheirBudgetBack() throws {
+        var limits = HTTPLimits()
+        limits.maxInFlightBodyBytes = 100
+        let server = try TestServer(limits: limits, configure: standardRoutes)
+        defer { server.stop() }
+        let client = try server.client()
+        let body = String(repeating: "x", count: 60)
+        // Each 404 is answered before its body is read; the body is then drained for keep-alive.
+        for _ in 0..<5 {
+            try client.send("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 60\r\n\r\n\(body)")
+            #expect(try client.readResponse().status == 404)
+        }
+        let other = try server.client()
+        try other.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 60\r\n\r\n\(body)")
+        let echoed = try other.readResponse()
+        #expect(echoed.status == 200)
+        #expect(echoed.bodyText == body)
+    }
+
     @Test func unsupportedExpectationIs417() throws {
         let server = try TestServer(configure: standardRoutes)
         defer { server.stop() }

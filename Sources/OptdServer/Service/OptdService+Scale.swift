@@ -46,9 +46,16 @@ extension OptdService {
         let answerAs = try VectorRepresentation.ofAnswer(accept: request.headers["Accept"], request: format == .json ? .json : .raw)
         let key = try idempotencyKey(request)
         let gradient = try SparseBody.read(request, body, as: format, maxBytes: options.limits.maxBodyBytes)
-        let started = Instant.now()
-        let answer = try session.step(sparse: gradient, ifMatch: request.headers["If-Match"], idempotencyKey: key, journal: journal)
-        try answerStep(answer, started: started, as: answerAs, request, response)
+        let apply = { () throws in
+            let started = Instant.now()
+            let answer = try session.step(sparse: gradient, ifMatch: request.headers["If-Match"], idempotencyKey: key,
+                                          journal: self.journal)
+            try self.answerStep(answer, started: started, as: answerAs, request, response)
+        }
+        // A large session's dense steps send their answer from the live parameters while they
+        // hold its turn (OptdService+LargeStep.swift); a sparse step takes the turn too, so it
+        // cannot change those parameters while they are being sent.
+        if isLarge(session) { try inTurn(session, apply) } else { try apply() }
     }
 
     /// `PUT /v1/sessions/{id}`: creates the session at a URI the client chose, so a proxy that

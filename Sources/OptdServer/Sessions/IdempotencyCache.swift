@@ -19,6 +19,9 @@ struct IdempotencyCache {
     /// Keys oldest first.
     private var order: [String] = []
     private var heldBytes = 0
+    /// How many entries share each kept vector: an aggregation round records one answer under
+    /// all its workers' keys, and it is held (and counted) once.
+    private var holders: [ObjectIdentifier: Int] = [:]
 
     init(byteBudget: Int = 64 << 20) {
         self.byteBudget = byteBudget
@@ -31,19 +34,37 @@ struct IdempotencyCache {
         if entries[key] != nil { return }
         entries[key] = Entry(step: step, params: params)
         order.append(key)
-        heldBytes += (params?.count ?? 0) * 4
+        if let params { hold(params) }
         if order.count > Self.capacity {
             let oldest = order.removeFirst()
-            if let dropped = entries.removeValue(forKey: oldest), let p = dropped.params { heldBytes -= p.count * 4 }
+            if let dropped = entries.removeValue(forKey: oldest), let p = dropped.params { release(p) }
         }
         // Drop vectors oldest first until within budget; the newest answer is always kept.
+        let newest = params.map(ObjectIdentifier.init)
         var i = 0
         while heldBytes > byteBudget, i < order.count - 1 {
-            if let p = entries[order[i]]?.params {
-                heldBytes -= p.count * 4
+            if let p = entries[order[i]]?.params, ObjectIdentifier(p) != newest {
+                release(p)
                 entries[order[i]]?.params = nil
             }
             i += 1
+        }
+    }
+
+    private mutating func hold(_ vector: FloatBuffer) {
+        let id = ObjectIdentifier(vector)
+        if holders[id] == nil { heldBytes += vector.count * 4 }
+        holders[id, default: 0] += 1
+    }
+
+    private mutating func release(_ vector: FloatBuffer) {
+        let id = ObjectIdentifier(vector)
+        guard let n = holders[id] else { return }
+        if n > 1 {
+            holders[id] = n - 1
+        } else {
+            holders[id] = nil
+            heldBytes -= vector.count * 4
         }
     }
 

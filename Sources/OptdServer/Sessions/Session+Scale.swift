@@ -94,12 +94,16 @@ extension Session {
         }
     }
 
-    private static func replay(_ key: String, _ s: borrowing State) throws(ServiceError) -> VectorAnswer? {
+    /// The first answer to `key`, if it is known (nothing is applied again). The answer's record
+    /// is older than any this request could wait for; it waits for the session's latest, so a
+    /// replay is never answered before it is durable.
+    static func replay(_ key: String, _ s: borrowing State) throws(ServiceError) -> VectorAnswer? {
         guard let entry = s.idempotency.lookup(key) else { return nil }
-        // Wait for the session's latest record: a replay is never answered before it is durable.
         let lsn = s.journalLSN
-        if let params = entry.params { return VectorAnswer(step: entry.step, values: params, lsn: lsn) }
-        if entry.step == s.optimizer.step { return VectorAnswer(step: entry.step, values: s.optimizer.params.copy(), lsn: lsn) }
+        if let params = entry.params { return VectorAnswer(step: entry.step, values: params, lsn: lsn, replayed: true) }
+        if entry.step == s.optimizer.step {
+            return VectorAnswer(step: entry.step, values: s.optimizer.params.copy(), lsn: lsn, replayed: true)
+        }
         throw .idempotencyAnswerExpired(key: key, step: entry.step)
     }
 }

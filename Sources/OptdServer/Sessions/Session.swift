@@ -216,16 +216,7 @@ final class Session: Sendable {
               keepsAnswers: Bool = true) throws(ServiceError) -> VectorAnswer {
         try state.withLock { (s) throws(ServiceError) -> VectorAnswer in
             guard !s.deleted else { throw .sessionNotFound(id) }
-            if let key = idempotencyKey, let entry = s.idempotency.lookup(key) {
-                // The first answer's record is older than any this request could wait for; wait
-                // for the session's latest so a replay is never answered before it is durable.
-                let lsn = s.journalLSN
-                if let params = entry.params { return VectorAnswer(step: entry.step, values: params, lsn: lsn, replayed: true) }
-                if entry.step == s.optimizer.step {
-                    return VectorAnswer(step: entry.step, values: s.optimizer.params.copy(), lsn: lsn, replayed: true)
-                }
-                throw .idempotencyAnswerExpired(key: key, step: entry.step)
-            }
+            if let key = idempotencyKey, let replayed = try Self.replay(key, s) { return replayed }
             try Self.check(ifMatch, step: s.optimizer.step)
             var lsn: UInt64?
             do throws(StepError) {
