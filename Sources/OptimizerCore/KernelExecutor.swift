@@ -23,21 +23,36 @@ public enum KernelExecutor {
 
     /// Runs `kernel`; `avx2` is its x86-64-v3 compilation (an `AVX2.run` overload).
     static func execute<Kernel: ElementwiseKernel>(_ kernel: Kernel, avx2: (Kernel, Range<Int>) -> Void) {
-        let n = kernel.count
-        let parts = max(1, min(maxThreads, n / parallelThreshold))
+        let split = Split(count: kernel.count)
         let wide = InstructionSet.current == .avx2
-        if parts == 1 {
-            if wide { avx2(kernel, 0..<n) } else { kernel.run(0..<n) }
+        if split.parts == 1 {
+            if wide { avx2(kernel, 0..<kernel.count) } else { kernel.run(0..<kernel.count) }
             return
         }
-        // Chunks start on 64-byte boundaries (16 floats) so no two threads write one cache line.
-        let chunk = (n / parts + 15) & ~15
         withoutActuallyEscaping(avx2) { avx2 in
             let wideRun = UncheckedSendable(avx2)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let range = min(n, part * chunk)..<(part == parts - 1 ? n : min(n, (part + 1) * chunk))
-                if wide { wideRun.value(kernel, range) } else { kernel.run(range) }
+            DispatchQueue.concurrentPerform(iterations: split.parts) { part in
+                if wide { wideRun.value(kernel, split.range(part)) } else { kernel.run(split.range(part)) }
             }
+        }
+    }
+
+    /// How a vector of `count` coordinates is cut between threads.
+    struct Split: Sendable {
+        let count: Int
+        let parts: Int
+        let chunk: Int
+
+        init(count: Int) {
+            self.count = count
+            parts = max(1, min(maxThreads, count / parallelThreshold))
+            // Chunks start on 64-byte boundaries (16 floats) so no two threads write one cache line.
+            chunk = (count / parts + 15) & ~15
+        }
+
+        /// Part `i`'s coordinates; the last part ends at `count`.
+        func range(_ i: Int) -> Range<Int> {
+            min(count, i * chunk)..<(i == parts - 1 ? count : min(count, (i + 1) * chunk))
         }
     }
 }
@@ -47,15 +62,12 @@ extension KernelExecutor {
     /// gradient once more before every step.
     static func allFinite(_ values: UnsafeBufferPointer<Float>) -> Bool {
         guard let base = values.baseAddress else { return true }
-        let n = values.count
-        let parts = max(1, min(maxThreads, n / parallelThreshold))
-        if parts == 1 { return FiniteScan.allFinite(base, 0..<n) }
-        let chunk = (n / parts + 15) & ~15
+        let split = Split(count: values.count)
+        if split.parts == 1 { return FiniteScan.allFinite(base, 0..<values.count) }
         let bad = Atomic<Bool>(false)
         let start = UncheckedSendable(base)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let range = min(n, part * chunk)..<(part == parts - 1 ? n : min(n, (part + 1) * chunk))
-            if !FiniteScan.allFinite(start.value, range) { bad.store(true, ordering: .relaxed) }
+        DispatchQueue.concurrentPerform(iterations: split.parts) { part in
+            if !FiniteScan.allFinite(start.value, split.range(part)) { bad.store(true, ordering: .relaxed) }
         }
         return !bad.load(ordering: .relaxed)
     }
