@@ -2,10 +2,12 @@
 import PackageDescription
 
 // Dependencies point one way: OptimizerCore (math) and HTTP1 (wire) know nothing of each other;
-// the service target added later uses both. No package dependencies, by design.
+// OptdServer uses both. No package dependencies, by design.
 let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-fno-math-errno"])]
 // The manifest is compiled for the machine that builds, so this asks the build machine's
 // architecture; the AVX2 kernels exist on x86-64 only (and the flag is unknown elsewhere).
+// `haswell` because this Swift does not take `x86-64-v3` as a target CPU: it is x86-64-v3 plus
+// extensions (AES, RDRND, ...) that float code never emits; InstructionSet checks for v3.
 #if arch(x86_64)
 let avx2Settings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 #else
