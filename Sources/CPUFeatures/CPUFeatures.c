@@ -1,3 +1,7 @@
+#if defined(__linux__)
+#define _GNU_SOURCE
+#include <sched.h>
+#endif
 #include "CPUFeatures.h"
 
 int optd_cpu_runs_x86_64_v3(void) {
@@ -8,4 +12,12 @@ int optd_cpu_runs_x86_64_v3(void) {
 #else
     return 0;
 #endif
+}
+
+int optd_cpus_in_affinity_mask(void) {
+#if defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+#endif
+    return 0;
 }

@@ -1,3 +1,4 @@
+import CPUFeatures
 import Dispatch
 import OptimizerKernels
 import Synchronization
@@ -17,9 +18,16 @@ public enum KernelExecutor {
     /// costs more than it saves (measured in benchmarks/kernels).
     public static let parallelThreshold = 1 << 16
 
-    /// The most threads one kernel uses: the online CPUs, unless a benchmark or a test binds
-    /// another count for the work it runs (`$maxThreads.withValue(1) { ... }`).
-    @TaskLocal public static var maxThreads: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    /// The most threads one kernel uses: the CPUs this process may run on, unless a benchmark or
+    /// a test binds another count for the work it runs (`$maxThreads.withValue(1) { ... }`).
+    @TaskLocal public static var maxThreads: Int = usableCPUs()
+
+    /// The CPUs in this process's affinity mask (`taskset`, a container's cpuset), else the
+    /// online ones: a second thread on a process pinned to one core only adds a hand-off.
+    static func usableCPUs() -> Int {
+        let pinned = Int(optd_cpus_in_affinity_mask())
+        return pinned > 0 ? pinned : max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
 
     /// Runs `kernel`; `avx2` is its x86-64-v3 compilation (an `AVX2.run` overload).
     static func execute<Kernel: ElementwiseKernel>(_ kernel: Kernel, avx2: (Kernel, Range<Int>) -> Void) {

@@ -6,4 +6,8 @@
 /// Swift cannot execute `cpuid`, hence these few lines of C.
 int optd_cpu_runs_x86_64_v3(void);
 
+/// The number of CPUs in this process's affinity mask (`taskset`, a container's cpuset), or 0
+/// where that cannot be asked. Glibc's Swift module hides `sched_getaffinity` (_GNU_SOURCE).
+int optd_cpus_in_affinity_mask(void);
+
 #endif

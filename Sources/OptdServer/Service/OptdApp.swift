@@ -78,7 +78,7 @@ public enum OptdApp {
         }
         // Handlers first: whoever reads the line below may send SIGTERM at once.
         handleSignals(running, grace: options.shutdownGrace)
-        Log.message("kernels: \(InstructionSet.current.rawValue), up to \(KernelExecutor.maxThreads) threads per step")
+        Log.message("kernels: \(InstructionSet.current.rawValue), threads per long step: \(KernelExecutor.maxThreads)")
         switch options.logFormat {
         case .text: Log.standardError("optd listening on \(options.host):\(running.port)\n")
         case .json:
