@@ -50,7 +50,7 @@ final class Metrics: Sendable {
 
         page.family("optd_sessions", type: "gauge", help: "Sessions held in memory.")
         page.sample("optd_sessions", UInt64(sessions))
-        page.family("optd_sessions_created_total", type: "counter", help: "Sessions created by POST /v1/sessions since start.")
+        page.family("optd_sessions_created_total", type: "counter", help: "Sessions created by POST /v1/sessions or PUT /v1/sessions/{id} since start (not restored or uploaded as a checkpoint).")
         page.sample("optd_sessions_created_total", sessionsCreated.value)
         page.family("optd_steps_total", type: "counter", help: "Gradients applied since start (idempotent replays not counted).")
         page.sample("optd_steps_total", steps.value)
