@@ -66,18 +66,24 @@ public enum KernelExecutor {
 }
 
 extension KernelExecutor {
-    /// Whether `values` holds only finite numbers; split like the kernels, as it reads the
-    /// gradient once more before every step.
-    static func allFinite(_ values: UnsafeBufferPointer<Float>) -> Bool {
-        guard let base = values.baseAddress else { return true }
+    /// The index of the first NaN or infinity in `values`, nil when all are finite: one scan a
+    /// lane at a time, split like the kernels (a step reads its gradient once more for it), and
+    /// the culprit located only if there is one.
+    public static func firstNonFinite(_ values: UnsafeBufferPointer<Float>) -> Int? {
+        guard let base = values.baseAddress else { return nil }
         let split = Split(count: values.count)
-        if split.parts == 1 { return FiniteScan.allFinite(base, 0..<values.count) }
-        let bad = Atomic<Bool>(false)
-        let start = UncheckedSendable(base)
-        DispatchQueue.concurrentPerform(iterations: split.parts) { part in
-            if !FiniteScan.allFinite(start.value, split.range(part)) { bad.store(true, ordering: .relaxed) }
+        let allFinite: Bool
+        if split.parts == 1 {
+            allFinite = FiniteScan.allFinite(base, 0..<values.count)
+        } else {
+            let bad = Atomic<Bool>(false)
+            let start = UncheckedSendable(base)
+            DispatchQueue.concurrentPerform(iterations: split.parts) { part in
+                if !FiniteScan.allFinite(start.value, split.range(part)) { bad.store(true, ordering: .relaxed) }
+            }
+            allFinite = !bad.load(ordering: .relaxed)
         }
-        return !bad.load(ordering: .relaxed)
+        return allFinite ? nil : values.firstIndex { !$0.isFinite }
     }
 }
 

@@ -88,10 +88,7 @@ public struct Optimizer: ~Copyable, Sendable {
     /// Checks a vector against this optimizer's size and for non-finite elements.
     public func validate(_ vector: UnsafeBufferPointer<Float>) throws(StepError) {
         guard vector.count == size else { throw .lengthMismatch(expected: size, got: vector.count) }
-        // Scan a lane at a time, then locate the culprit only if there is one.
-        if !KernelExecutor.allFinite(vector), let index = vector.firstIndex(where: { !$0.isFinite }) {
-            throw .nonFinite(index: index)
-        }
+        if let index = KernelExecutor.firstNonFinite(vector) { throw .nonFinite(index: index) }
     }
 
     /// Overwrites the parameters (PUT params). State buffers are kept; before the first update

@@ -52,7 +52,7 @@ enum VectorBody {
             let floats = UnsafeMutableBufferPointer(rebasing: block.buffer[0..<n])
             fromLittleEndian(floats)
             if firstNonFinite == nil {
-                if let bad = Self.firstNonFinite(UnsafeBufferPointer(floats)) {
+                if let bad = KernelExecutor.firstNonFinite(UnsafeBufferPointer(floats)) {
                     firstNonFinite = offset + bad
                 } else {
                     do throws(PersistenceError) { try spool.write(UnsafeBufferPointer(floats), at: offset) } catch {
@@ -64,13 +64,6 @@ enum VectorBody {
         }
         try expectEnd(body, size: size)
         if let firstNonFinite { throw ServiceError.nonFinite(index: firstNonFinite) }
-    }
-
-    /// The index of the first NaN or infinity; one branch-free scan when there is none.
-    static func firstNonFinite(_ floats: UnsafeBufferPointer<Float>) -> Int? {
-        var bad = false
-        for x in floats { bad = bad || !x.isFinite }
-        return bad ? floats.firstIndex { !$0.isFinite } : nil
     }
 
     /// A chunked body may run on past the size: counts what follows without keeping it.
