@@ -41,17 +41,7 @@ extension Session {
     func applyRound(mean: FloatBuffer, keys: [String], journal: Journal?) throws(ServiceError) -> VectorAnswer {
         try state.withLock { (s) throws(ServiceError) -> VectorAnswer in
             guard !s.deleted else { throw .sessionNotFound(id) }
-            var lsn: UInt64?
-            do throws(StepError) {
-                try s.optimizer.apply(gradient: mean.buffer) {
-                    lsn = journal?.append { lsn, out in
-                        JournalRecord.frame(kind: .step, lsn: lsn, id: id, key: keys.joined(separator: " "), vector: mean, into: &out)
-                    }
-                }
-            } catch {
-                throw ServiceError(error)
-            }
-            Self.changed(&s, lsn: lsn)
+            let lsn = try Self.applyJournalled(&s, mean, keyField: keys.joined(separator: " "), id: id, journal: journal)
             let answer = VectorAnswer(step: s.optimizer.step, values: s.optimizer.params.copy(), lsn: lsn)
             for key in keys { s.idempotency.record(key, step: answer.step, params: answer.values) }
             return answer

@@ -218,18 +218,7 @@ final class Session: Sendable {
             guard !s.deleted else { throw .sessionNotFound(id) }
             if let key = idempotencyKey, let replayed = try Self.replay(key, s) { return replayed }
             try Self.check(ifMatch, step: s.optimizer.step)
-            var lsn: UInt64?
-            do throws(StepError) {
-                // Journal the gradient as received: after validation, before it serves as scratch.
-                try s.optimizer.apply(gradient: gradient.buffer) {
-                    lsn = journal?.append { lsn, out in
-                        JournalRecord.frame(kind: .step, lsn: lsn, id: id, key: idempotencyKey ?? "", vector: gradient, into: &out)
-                    }
-                }
-            } catch {
-                throw ServiceError(error)
-            }
-            Self.changed(&s, lsn: lsn)
+            let lsn = try Self.applyJournalled(&s, gradient, keyField: idempotencyKey ?? "", id: id, journal: journal)
             let params = s.optimizer.params
             let values: FloatBuffer
             if let key = idempotencyKey, keepsAnswers {
@@ -371,6 +360,25 @@ final class Session: Sendable {
         } catch {
             throw .invalidHyperparameter(error)
         }
+    }
+
+    /// Applies one dense gradient, journalling it as received (after validation, before it
+    /// serves as scratch) under `keyField`, the request's key or a round's keys; returns the
+    /// record's LSN.
+    static func applyJournalled(_ s: inout State, _ gradient: FloatBuffer, keyField: String, id: String,
+                                journal: Journal?) throws(ServiceError) -> UInt64? {
+        var lsn: UInt64?
+        do throws(StepError) {
+            try s.optimizer.apply(gradient: gradient.buffer) {
+                lsn = journal?.append { lsn, out in
+                    JournalRecord.frame(kind: .step, lsn: lsn, id: id, key: keyField, vector: gradient, into: &out)
+                }
+            }
+        } catch {
+            throw ServiceError(error)
+        }
+        changed(&s, lsn: lsn)
+        return lsn
     }
 
     static func changed(_ s: inout State, lsn: UInt64?) {
