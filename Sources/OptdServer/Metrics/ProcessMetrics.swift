@@ -26,7 +26,9 @@ struct ProcessMetrics {
             m.residentMemoryBytes = field(24).map { $0 * pageSize }
             if let start = field(22), ticks > 0, let boot = bootTime() { m.startTimeSeconds = boot + start / ticks }
         }
-        m.openFileDescriptors = countEntries("/proc/self/fd")
+        // Not counting the descriptor the listing itself holds open.
+        let descriptors = FileIO.list("/proc/self/fd")
+        m.openFileDescriptors = descriptors.isEmpty ? nil : Double(descriptors.count - 1)
         var limit = rlimit()
         if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 { m.maxFileDescriptors = Double(limit.rlim_cur) }
         return m
@@ -41,31 +43,7 @@ struct ProcessMetrics {
         return nil
     }
 
-    /// Open descriptors, not counting the one this listing holds open.
-    private static func countEntries(_ path: String) -> Double? {
-        guard let dir = opendir(path) else { return nil }
-        defer { closedir(dir) }
-        var n = 0
-        while let entry = readdir(dir) {
-            let isDot = withUnsafeBytes(of: entry.pointee.d_name) { $0[0] == UInt8(ascii: ".") }
-            if !isDot { n += 1 }
-        }
-        return Double(n - 1)
-    }
-
-    /// /proc files report size 0, so read until end of file.
     private static func readFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { Glibc.close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            bytes += chunk[..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        (try? FileIO.read(path)).map { String(decoding: $0, as: UTF8.self) }
     }
 }

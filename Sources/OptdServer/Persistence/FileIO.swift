@@ -68,15 +68,18 @@ enum FileIO {
         if mkdir(path, 0o700) != 0 && errno != EEXIST { throw PersistenceError(step: "mkdir", path: path, code: errno) }
     }
 
-    /// The whole file.
+    /// The whole file, read to its end. The size `fstat` reports (plus one byte, so that a
+    /// regular file's end is seen without growing the buffer) only sizes the buffer: /proc files
+    /// report 0, and grow it.
     static func read(_ path: String) throws(PersistenceError) -> [UInt8] {
         let fd = try open(path, O_RDONLY)
         defer { Glibc.close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw PersistenceError(step: "fstat", path: path, code: errno) }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size) + 1, 4096))
         var offset = 0
-        while offset < bytes.count {
+        while true {
+            if offset == bytes.count { bytes += repeatElement(0, count: bytes.count) }
             let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
