@@ -27,13 +27,8 @@ enum Log {
     static func standardError(_ text: String) {
         var text = text
         text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = write(2, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }  // stderr gone: nothing better to do with a log line
-                offset += n
-            }
+            // stderr gone: nothing better to do with a log line than drop it.
+            try? FileIO.writeAll(2, UnsafeRawBufferPointer(bytes), path: "standard error")
         }
     }
 }
