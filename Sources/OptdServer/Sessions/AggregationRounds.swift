@@ -93,7 +93,7 @@ final class AggregationRounds: @unchecked Sendable {
     private func complete(_ round: Round,
                           _ apply: (FloatBuffer, [String]) throws(ServiceError) -> Session.VectorAnswer) throws(ServiceError) -> Session.VectorAnswer {
         open = nil
-        let ordered = round.contributions.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+        let ordered = round.contributions.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         let mean = GradientAverage.mean(ordered.map { UnsafeBufferPointer($0.value.gradient.buffer) })
         let keys = ordered.compactMap(\.value.key)
         let outcome: Result<Session.VectorAnswer, ServiceError>
