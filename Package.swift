@@ -36,7 +36,9 @@ let package = Package(
         .target(name: "CPUFeatures"),
         .target(name: "OptimizerCore", dependencies: ["OptimizerKernels", "OptimizerKernelsAVX2", "CPUFeatures"],
                 swiftSettings: kernelSettings),
-        .target(name: "HTTP1"),
+        // epoll and eventfd, which Glibc's Swift module does not export, for HTTP1's event loops.
+        .target(name: "EventPoll"),
+        .target(name: "HTTP1", dependencies: ["EventPoll", "CPUFeatures"]),
         // The service: sessions, routes, codecs, persistence. Uses both floors below it.
         .target(name: "OptdServer", dependencies: ["OptimizerCore", "HTTP1"]),
         .executableTarget(name: "optd", dependencies: ["OptdServer"]),

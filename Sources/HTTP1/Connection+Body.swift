@@ -112,6 +112,8 @@ extension Connection {
 
     /// Polls until the socket is ready or the lifecycle's deadline passes (then `timedOut`).
     func waitForSocket(writing: Bool) throws(HTTPIOError) {
+        // Inline handlers run only with their body buffered and never write through here.
+        guard offloaded else { throw .misuse("a wait for the peer on the event loop") }
         guard core.beginWaiting() else { throw writing ? .timedOut : .serverBusy }
         defer { core.endWaiting() }
         while true {

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 
 /// Protocol errors, timeouts and the ways a connection ends.
 extension Connection {
@@ -18,17 +17,16 @@ extension Connection {
         if !isClosed { lingeringClose() }
     }
 
-    func timerFired() {
+    /// On the loop's sweep: what is due at `now`.
+    func timerFired(at now: Instant) {
         guard !isClosed else { return }
-        let now = Instant.now()
-        timerDeadline = nil
         if let lingerDeadline {
-            if now >= lingerDeadline { close() } else { armTimer() }
+            if now >= lingerDeadline { close() }
             return
         }
         switch lifecycle.expire(at: now) {
         case .none:
-            armTimer()
+            break
         case .close:
             close()
         case .respondTimeoutAndClose:
@@ -51,17 +49,15 @@ extension Connection {
         }
     }
 
+    /// When this connection next needs the loop's attention (nil: never, as while a handler computes).
+    var deadline: Instant? { lingerDeadline ?? lifecycle.deadline }
+
+    /// Tells the loop this connection's deadline. Deadlines mostly move later (each answer
+    /// restarts the idle clock); the loop keeps only the earliest it was told, wakes then, and
+    /// finds the real next one in its sweep. This keeps timer work off the per-request path.
     func armTimer() {
-        guard let timer, !isClosed else { return }
-        let deadline = lingerDeadline ?? lifecycle.deadline
-        // Deadlines mostly move later (each answer restarts the idle clock). A timer already set
-        // earlier is left alone: it fires, finds nothing expired and re-arms. This keeps timer
-        // reprogramming off the per-request path.
-        if let armed = timerDeadline, deadline == nil || armed <= deadline! { return }
-        timerDeadline = deadline
-        guard let deadline else { return }
-        let wait = Instant.now().milliseconds(until: deadline)
-        timer.schedule(deadline: .now() + .milliseconds(Int(wait)), leeway: .milliseconds(50))
+        guard !isClosed, !offloaded, let deadline else { return }
+        loop.noteDeadline(deadline)
     }
 
     /// Half-closes and reads what the peer still sends for a short while before closing, so
@@ -69,6 +65,11 @@ extension Connection {
     /// in the client's receive buffer (RFC 9112 §9.6).
     func lingeringClose() {
         guard !isClosed, lingerDeadline == nil else { return }
+        // The answer first: half-closing before deferred bytes left would cut it.
+        guard deferredOutput.isEmpty else {
+            afterDeferredOutput { self.lingeringClose() }
+            return
+        }
         Syscall.shutdownWrite(fd)
         lingerDeadline = Instant.now().advanced(by: Self.lingerTime)
         lifecycle.closed()
@@ -77,7 +78,7 @@ extension Connection {
 
     /// Closes at once if the connection sits between requests (graceful shutdown).
     func closeIfIdle() {
-        guard !isClosed, exchange == nil else { return }
+        guard !isClosed, !offloaded, exchange == nil else { return }
         if case .awaitingRequest = lifecycle.phase, parser.isIdle { close() }
     }
 
@@ -85,17 +86,11 @@ extension Connection {
         guard !isClosed else { return }
         isClosed = true
         lifecycle.closed()
-        timer?.cancel()
-        timer = nil
         // Unregister before the descriptor is closed, so a forced shutdown never touches a
-        // descriptor number that was closed and reused.
+        // descriptor number that was closed and reused. Closing also removes it from epoll.
         core.unregister(self)
-        if let readSource {
-            readSource.setEventHandler {}
-            readSource.cancel()
-            self.readSource = nil
-        } else {
-            Syscall.close(fd)
-        }
+        Syscall.close(fd)
+        // A worker's close leaves the loop's entry to `returnToLoop`: the table is the loop's.
+        if !offloaded { loop.forget(self) }
     }
 }

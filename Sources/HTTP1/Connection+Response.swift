@@ -84,11 +84,17 @@ extension Connection {
         return remaining > Self.drainLimit
     }
 
-    /// Sends `first` then `second`, waiting (within the write-stall deadline) while the peer's
-    /// window is full.
+    /// Sends `first` then `second`. A worker waits (within the write-stall deadline) while the
+    /// peer's window is full; the loop never waits: what the socket does not take is kept, in
+    /// order, in `deferredOutput` for a worker to send (``afterDeferredOutput(_:)``).
     func sendAll(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) throws(HTTPIOError) {
         var first = first
         var second = second
+        if !deferredOutput.isEmpty {
+            deferredOutput.append(contentsOf: first)
+            deferredOutput.append(contentsOf: second)
+            return
+        }
         var progressed = true
         while first.count + second.count > 0 {
             let result: IOResult
@@ -106,6 +112,11 @@ extension Connection {
             case .wouldBlock:
                 if progressed { lifecycle.writeProgress(at: .now()) }
                 progressed = false
+                if !offloaded {
+                    deferredOutput.append(contentsOf: first)
+                    deferredOutput.append(contentsOf: second)
+                    return
+                }
                 try waitForSocket(writing: true)
             case .endOfFile:
                 throw .peerClosed

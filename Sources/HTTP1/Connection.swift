@@ -6,12 +6,17 @@ import Dispatch
 /// One accepted socket: reads request heads as bytes arrive, runs the matching handler, writes
 /// the answer, and enforces the timeouts of ``ConnectionLifecycle``.
 ///
-/// Threading: every mutable property is touched only on `queue`, a serial queue of this
-/// connection alone; handlers run on it too. Heads, and bodies of up to 64 KiB, are read from
-/// readiness events (no thread is held by an idle or slow client); a running handler reads a
-/// larger body and writes its answer with non-blocking calls plus `poll(2)` bounded by the
-/// lifecycle's deadlines, which blocks only this connection's queue (and counts against
-/// ``HTTPLimits/maxWaitingHandlers``). Hence `@unchecked Sendable`.
+/// Threading: a connection is owned by one thread at a time, and only its owner touches its
+/// mutable state. Normally that is its ``EventLoop``'s thread, which receives heads and bodies of
+/// up to 64 KiB from readiness events (no thread is held by an idle or slow client) and runs
+/// handlers whose route allows it (``Router/on(_:_:runsInline:_:)``) once the body is buffered;
+/// there nothing ever waits on the peer: an answer the socket cannot take at once is kept in
+/// `deferredOutput` and sent by a worker. Any other handler runs on a Dispatch worker thread
+/// (``offload(_:)``), which then owns the connection: it reads a larger body and writes its
+/// answer with non-blocking calls plus `poll(2)` bounded by the lifecycle's deadlines (counted
+/// against ``HTTPLimits/maxWaitingHandlers``), then hands the connection back to the loop.
+/// Hand-overs go through Dispatch and the loop's locked task queue, which order the memory.
+/// Hence `@unchecked Sendable`.
 ///
 /// Split by concern: `Connection+Body.swift`, `Connection+Response.swift`,
 /// `Connection+Closing.swift`.
@@ -25,7 +30,7 @@ final class Connection: @unchecked Sendable {
     static let lingerBytes = 1 << 20
 
     let fd: Int32
-    let queue: DispatchQueue
+    let loop: EventLoop
     let core: ServerCore
     let limits: HTTPLimits
     var parser: RequestParser
@@ -33,9 +38,10 @@ final class Connection: @unchecked Sendable {
     let input: UnsafeMutableRawBufferPointer
     var inputStart = 0
     var inputEnd = 0
-    var readSource: DispatchSourceRead?
-    var timer: DispatchSourceTimer?
-    var timerDeadline: Instant?
+    /// True while a worker thread owns the connection (see the type's comment).
+    var offloaded = false
+    /// Answer bytes an inline handler gave while the socket was full; sent by a worker.
+    var deferredOutput: [UInt8] = []
     var lingerDeadline: Instant?
     var lingerRead = 0
     var isClosed = false
@@ -44,12 +50,16 @@ final class Connection: @unchecked Sendable {
     var awaitingBody: HTTPRequest?
     var mustClose = false
     var headBuffer: [UInt8] = []
+    /// Where offloaded work runs; made on first use. A queue of our own (unlike the global
+    /// concurrent queue, whose width is the CPU count) gets a thread of its own even while
+    /// many handlers wait, e.g. in aggregation rounds, as each connection's queue did before.
+    lazy var workerQueue = DispatchQueue(label: "http1.handler")
 
-    init(fd: Int32, core: ServerCore) {
+    init(fd: Int32, core: ServerCore, loop: EventLoop) {
         self.fd = fd
         self.core = core
+        self.loop = loop
         limits = core.configuration.limits
-        queue = DispatchQueue(label: "http1.connection")
         parser = RequestParser(limits: limits)
         lifecycle = ConnectionLifecycle(limits: limits, acceptedAt: .now())
         input = .allocate(byteCount: Self.inputCapacity, alignment: 16)
@@ -61,31 +71,22 @@ final class Connection: @unchecked Sendable {
     }
 
     func start() {
-        queue.async { self.setUp() }
-    }
-
-    func setUp() {
-        guard !isClosed else { return }
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { self.readable() }
-        // The descriptor is closed only once Dispatch has let go of it.
-        let fd = self.fd
-        source.setCancelHandler { Syscall.close(fd) }
-        readSource = source
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.setEventHandler { self.timerFired() }
-        self.timer = timer
-        timer.resume()
-        source.resume()
-        armTimer()
+        loop.execute { [self] in
+            guard !isClosed else { return }
+            loop.adopt(self)
+            armTimer()
+        }
     }
 
     // MARK: Reading heads
 
+    /// On the loop: one receive per readiness event (epoll is level-triggered, so bytes left in
+    /// the socket are reported again), then whatever requests they complete.
     func readable() {
-        while !isClosed {
+        while !isClosed && !offloaded {
             if inputStart == inputEnd { inputStart = 0; inputEnd = 0 }
             if inputEnd == input.count { compactInput() }
+            let room = input.count - inputEnd
             let result: IOResult
             do {
                 result = try Syscall.recv(fd, into: UnsafeMutableRawBufferPointer(rebasing: input[inputEnd...]))
@@ -107,6 +108,10 @@ final class Connection: @unchecked Sendable {
                     lifecycle.bytesReceived(at: .now())
                 }
                 processInput()
+                if n < room {
+                    armTimer()
+                    return
+                }
             case .wouldBlock:
                 armTimer()
                 return
@@ -127,7 +132,7 @@ final class Connection: @unchecked Sendable {
 
     /// Parses buffered bytes, serving each complete request in turn (pipelining: one at a time, in order).
     func processInput() {
-        while !isClosed && lingerDeadline == nil {
+        while !isClosed && !offloaded && lingerDeadline == nil {
             if let waiting = awaitingBody {
                 guard inputEnd - inputStart >= waiting.contentLength ?? 0 else { return }
                 awaitingBody = nil
@@ -171,15 +176,86 @@ final class Connection: @unchecked Sendable {
 
     // MARK: Serving one request
 
+    /// On the loop: runs the request's handler here when its route allows it and its body is
+    /// already buffered (nothing then waits on the peer), else on a worker.
     func serve(_ request: HTTPRequest) {
         lifecycle.headReceived()
         exchange = ExchangeState(request: request)
         if !request.hasBody { pullBodyEnd() }
-        run(request)
-        finishExchange()
+        let routed = core.router.matchRoute(request.method, path: request.path)
+        exchange?.route = routed.pattern
+        var request = request
+        if case .handler(_, let parameters) = routed.match { request.pathParameters = parameters }
+        if bodyIsBuffered(request) && (routed.runsInline?(request) ?? true) {
+            run(request, routed.match)
+            afterDeferredOutput { self.finishExchange() }
+        } else {
+            offload { [request] in
+                self.run(request, routed.match)
+                self.finishExchange()
+            }
+        }
     }
 
-    func run(_ request: HTTPRequest) {
+    func bodyIsBuffered(_ request: HTTPRequest) -> Bool {
+        if !request.hasBody { return true }
+        guard case .contentLength(let length) = request.framing, !request.expectsContinue else { return false }
+        return inputEnd - inputStart >= length
+    }
+
+    /// Hands the connection to a Dispatch worker for `work` (which may wait on the peer or on
+    /// other requests), and back to the loop afterwards.
+    func offload(_ work: @escaping @Sendable () -> Void) {
+        offloaded = true
+        loop.unwatch(self)
+        workerQueue.async { [self] in
+            work()
+            loop.execute { self.returnToLoop() }
+        }
+    }
+
+    /// On the loop, after a worker's turn: serve what was pipelined meanwhile and wait for more.
+    func returnToLoop() {
+        offloaded = false
+        if isClosed {
+            loop.forget(self)
+            return
+        }
+        loop.watch(self)
+        // A shutdown that began meanwhile skipped this busy connection.
+        if core.isShuttingDown { closeIfIdle() }
+        processInput()
+        if !isClosed && !offloaded { armTimer() }
+    }
+
+    /// Runs `then` once `deferredOutput` has left: at once when there is none, else after a
+    /// worker has sent it (the loop never waits for a peer to read).
+    func afterDeferredOutput(_ then: @escaping @Sendable () -> Void) {
+        if deferredOutput.isEmpty {
+            then()
+        } else if offloaded {
+            sendDeferredOutput()
+            then()
+        } else {
+            offload {
+                self.sendDeferredOutput()
+                then()
+            }
+        }
+    }
+
+    func sendDeferredOutput() {
+        let output = deferredOutput
+        deferredOutput = []
+        do {
+            try output.withBytes { (bytes) throws(HTTPIOError) in try sendAll(bytes) }
+        } catch {
+            mustClose = true
+            close()
+        }
+    }
+
+    func run(_ request: HTTPRequest, _ match: Router.Match) {
         if core.isShuttingDown {
             respondOrClose(.shuttingDown(retryAfter: limits.retryAfterSeconds))
             return
@@ -193,16 +269,12 @@ final class Connection: @unchecked Sendable {
         // (`readBody`), not here: a handler that answers from the head, or waits for its turn
         // before reading (optd serialises large uploads to one session), holds nothing while
         // the body stays in the kernel's socket buffer.
-        let (match, pattern) = core.router.matchRoute(request.method, path: request.path)
-        exchange?.route = pattern
         switch match {
         case .notFound:
             respondOrClose(.notFound(request.path))
         case .methodNotAllowed(let allowed):
             respondOrClose(.methodNotAllowed(request.method, allowed: allowed))
-        case .handler(let handler, let parameters):
-            var request = request
-            request.pathParameters = parameters
+        case .handler(let handler, _):
             let body = RequestBody(connection: self)
             let writer = ResponseWriter(connection: self)
             do {

@@ -10,9 +10,12 @@ extension HTTPServer {
         public var backlog: Int32
         /// Called once per answered request (nil: no access log).
         public var accessLog: (@Sendable (AccessRecord) -> Void)?
+        /// Event-loop threads; 0 means one per CPU this process may run on (its affinity mask).
+        public var eventLoops: Int
 
         public init(host: String = "127.0.0.1", port: Int = 8080, limits: HTTPLimits = HTTPLimits(), backlog: Int32 = 4096,
-                    accessLog: (@Sendable (AccessRecord) -> Void)? = nil) {
+                    accessLog: (@Sendable (AccessRecord) -> Void)? = nil, eventLoops: Int = 0) {
+            self.eventLoops = eventLoops
             self.accessLog = accessLog
             self.host = host
             self.port = port

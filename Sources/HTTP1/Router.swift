@@ -1,8 +1,9 @@
 /// Handles one request: look at `request` (method, path, `pathParameters`, query, headers),
 /// optionally read the body from `body` into your own buffer, and answer through `response`.
 ///
-/// It runs on the connection's own serial queue, off every other connection's I/O, so it may
-/// block or compute for long. If it returns without answering, the server answers 500; if it
+/// It runs on a Dispatch worker thread, off every other connection's I/O, so it may block or
+/// compute for long, unless its route lets it run inline on the event loop (see
+/// ``Router/on(_:_:runsInline:_:)``). If it returns without answering, the server answers 500; if it
 /// throws a ``Problem`` before answering, that problem is the answer; any other error is a 500.
 public typealias HTTPHandler = @Sendable (HTTPRequest, RequestBody, ResponseWriter) throws -> Void
 
@@ -30,7 +31,11 @@ public struct Router: Sendable {
         var pattern: String
         var segments: [Segment]
         var handlers: [HTTPMethod: HTTPHandler]
+        var runsInline: [HTTPMethod: InlinePredicate] = [:]
     }
+
+    /// Whether a request may be served on the event-loop thread; see ``on(_:_:runsInline:_:)``.
+    public typealias InlinePredicate = @Sendable (HTTPRequest) -> Bool
 
     public enum Match: Sendable {
         case handler(HTTPHandler, pathParameters: [String: String])
@@ -45,12 +50,23 @@ public struct Router: Sendable {
     /// Registers `handler` for `method` on `pattern`. A segment written `{name}` matches any one
     /// non-empty segment and is captured (percent-decoded) as `pathParameters[name]`. When two
     /// patterns match a path, the one registered first wins.
-    public mutating func on(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping HTTPHandler) {
-        if let index = routes.firstIndex(where: { $0.pattern == pattern }) {
+    ///
+    /// `runsInline` (evaluated on the event loop, before the handler, with the request's head)
+    /// returning true promises that the handler, for this request, neither waits on other
+    /// requests or the disk nor computes for long. The server then runs it on the event-loop
+    /// thread once its body is buffered, which saves two thread switches per request, but holds
+    /// up the loop's other connections while it runs. Without it the handler runs on a worker.
+    public mutating func on(_ method: HTTPMethod, _ pattern: String, runsInline: InlinePredicate? = nil,
+                            _ handler: @escaping HTTPHandler) {
+        let index: Int
+        if let existing = routes.firstIndex(where: { $0.pattern == pattern }) {
+            index = existing
             routes[index].handlers[method] = handler
         } else {
+            index = routes.count
             routes.append(Route(pattern: pattern, segments: Self.segments(of: pattern), handlers: [method: handler]))
         }
+        routes[index].runsInline[method] = runsInline
     }
 
     /// Finds the handler for `method` on `path` (still percent-encoded).
@@ -58,23 +74,27 @@ public struct Router: Sendable {
         matchRoute(method, path: path).match
     }
 
-    /// ``match(_:path:)`` and the pattern that matched the path (nil when none did), which
-    /// names the route in access records without the raw path's unbounded variety.
-    func matchRoute(_ method: HTTPMethod, path: String) -> (match: Match, pattern: String?) {
+    /// ``match(_:path:)``, the pattern that matched the path (nil when none did), which names
+    /// the route in access records without the raw path's unbounded variety, and the handler's
+    /// inline predicate (nil: the server's own answers, which run inline, or none registered).
+    func matchRoute(_ method: HTTPMethod, path: String) -> (match: Match, pattern: String?, runsInline: InlinePredicate?) {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         var allowed = Set<HTTPMethod>()
         var firstPattern: String?
         for route in routes {
             guard let parameters = Self.capture(route.segments, parts) else { continue }
+            let chosen = route.handlers[method] != nil ? method : .get
             if let handler = route.handlers[method] ?? (method == .head ? route.handlers[.get] : nil) {
-                return (.handler(handler, pathParameters: parameters), route.pattern)
+                // A handler registered without a predicate never runs inline.
+                let inline = route.runsInline[chosen] ?? { _ in false }
+                return (.handler(handler, pathParameters: parameters), route.pattern, inline)
             }
             allowed.formUnion(route.handlers.keys)
             if route.handlers[.get] != nil { allowed.insert(.head) }
             firstPattern = firstPattern ?? route.pattern
         }
-        if allowed.isEmpty { return (.notFound, nil) }
-        return (.methodNotAllowed(allowed: allowed.sorted { $0.rawValue < $1.rawValue }), firstPattern)
+        if allowed.isEmpty { return (.notFound, nil, nil) }
+        return (.methodNotAllowed(allowed: allowed.sorted { $0.rawValue < $1.rawValue }), firstPattern, nil)
     }
 
     static func segments(of pattern: String) -> [Segment] {

@@ -1,13 +1,15 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CPUFeatures
 import Dispatch
 import Synchronization
 
 /// The state shared by the listener and all connections of one ``HTTPServer``.
 ///
-/// Threading: the listener source and `acceptPaused` live on `acceptQueue`; the connection
-/// registry is behind a lock; flags are atomics. Hence `@unchecked Sendable`.
+/// Threading: the listener source, `acceptPaused` and `nextLoop` live on `acceptQueue`; the
+/// connection registry is behind a lock; flags are atomics; `loops` is set before the listener
+/// starts and not changed after. Hence `@unchecked Sendable`.
 final class ServerCore: @unchecked Sendable {
     let configuration: HTTPServer.Configuration
     let router: Router
@@ -25,6 +27,8 @@ final class ServerCore: @unchecked Sendable {
     private var listenerFD: Int32 = -1
     private var listenerSource: DispatchSourceRead?
     private var acceptPaused = false
+    private var loops: [EventLoop] = []
+    private var nextLoop = 0
 
     init(configuration: HTTPServer.Configuration, router: Router) {
         self.configuration = configuration
@@ -49,6 +53,14 @@ final class ServerCore: @unchecked Sendable {
     /// Binds and starts accepting; returns the bound port.
     func start() throws(SystemError) -> Int {
         let socket = try ListeningSocket(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        let count = configuration.eventLoops > 0 ? configuration.eventLoops : max(1, Int(optd_cpus_in_affinity_mask()))
+        do {
+            for _ in 0..<count { loops.append(try EventLoop()) }
+        } catch {
+            Syscall.close(socket.fd)
+            throw error
+        }
+        for loop in loops { loop.start() }
         acceptQueue.sync {
             listenerFD = socket.fd
             let source = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: acceptQueue)
@@ -83,7 +95,9 @@ final class ServerCore: @unchecked Sendable {
             }
             // TCP_NODELAY: answers are written whole, so Nagle would only add latency.
             try? Syscall.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1, call: "setsockopt(TCP_NODELAY)")
-            let connection = Connection(fd: fd, core: self)
+            // Round robin: with keep-alive, connections last, so their count evens out the load.
+            let connection = Connection(fd: fd, core: self, loop: loops[nextLoop])
+            nextLoop = (nextLoop + 1) % loops.count
             register(connection)
             connection.start()
         }
@@ -131,7 +145,7 @@ final class ServerCore: @unchecked Sendable {
             listenerSource = nil
         }
         for connection in registry.withLock({ Array($0.values) }) {
-            connection.queue.async { connection.closeIfIdle() }
+            connection.loop.execute { connection.closeIfIdle() }
         }
         let grace = DispatchTime.now() + .nanoseconds(Int(clamping: gracePeriod.nanoseconds))
         if connectionsClosed.wait(timeout: grace) == .timedOut {
@@ -141,5 +155,6 @@ final class ServerCore: @unchecked Sendable {
             }
             _ = connectionsClosed.wait(timeout: .now() + .seconds(3))
         }
+        for loop in loops { loop.stop() }
     }
 }

@@ -111,10 +111,11 @@ struct TestServer {
     let server: HTTPServer
     let port: Int
 
-    init(limits: HTTPLimits = HTTPLimits(), host: String = "127.0.0.1", configure: (inout Router) -> Void) throws {
+    init(limits: HTTPLimits = HTTPLimits(), host: String = "127.0.0.1", eventLoops: Int = 0,
+         configure: (inout Router) -> Void) throws {
         var router = Router()
         configure(&router)
-        server = HTTPServer(configuration: .init(host: host, port: 0, limits: limits), router: router)
+        server = HTTPServer(configuration: .init(host: host, port: 0, limits: limits, eventLoops: eventLoops), router: router)
         port = try server.start()
     }
 
@@ -123,18 +124,21 @@ struct TestServer {
     func stop() { server.shutdown(gracePeriod: .seconds(2)) }
 }
 
-/// The routes most loopback tests use.
+/// The routes most loopback tests use. None of them waits, so all may run on the event loop
+/// (`runsInline`), as a server's quick routes would; routes of single tests that wait or
+/// block are registered without it and run on workers.
 func standardRoutes(_ router: inout Router) {
-    router.on(.get, "/hello") { _, _, response in
+    let inline: Router.InlinePredicate = { _ in true }
+    router.on(.get, "/hello", runsInline: inline) { _, _, response in
         try response.respond(.ok, headers: ["Content-Type": "text/plain"], body: "hello")
     }
-    router.on(.post, "/echo") { _, body, response in
+    router.on(.post, "/echo", runsInline: inline) { _, body, response in
         try response.respond(.ok, body: try body.readAll())
     }
-    router.on(.get, "/n/{n}") { request, _, response in
+    router.on(.get, "/n/{n}", runsInline: inline) { request, _, response in
         try response.respond(.ok, body: request.pathParameters["n"] ?? "")
     }
-    router.on(.delete, "/empty") { _, _, response in
+    router.on(.delete, "/empty", runsInline: inline) { _, _, response in
         try response.respond(.noContent)
     }
 }

@@ -44,31 +44,43 @@ public final class OptdService: Sendable {
     public func router() -> Router {
         var router = Router()
         let open = true, guarded = false
-        route(&router, .get, "/healthz", public: open, OptdService.health)
-        route(&router, .get, "/readyz", public: open, OptdService.ready)
-        route(&router, .get, "/metrics", public: options.publicMetrics, OptdService.metricsText)
-        route(&router, .get, "/v1/optimizers", public: guarded, OptdService.optimizers)
+        let always: Router.InlinePredicate = { _ in true }
+        let small: Router.InlinePredicate = { [self] request in computesOnly(request) }
+        route(&router, .get, "/healthz", public: open, inline: always, OptdService.health)
+        route(&router, .get, "/readyz", public: open, inline: always, OptdService.ready)
+        route(&router, .get, "/metrics", public: options.publicMetrics, inline: always, OptdService.metricsText)
+        route(&router, .get, "/v1/optimizers", public: guarded, inline: always, OptdService.optimizers)
         route(&router, .post, "/v1/sessions", public: guarded, OptdService.createSession)
-        route(&router, .get, "/v1/sessions", public: guarded, OptdService.listSessions)
-        route(&router, .get, "/v1/sessions/{id}", public: guarded, OptdService.getSession)
+        route(&router, .get, "/v1/sessions", public: guarded, inline: always, OptdService.listSessions)
+        route(&router, .get, "/v1/sessions/{id}", public: guarded, inline: always, OptdService.getSession)
         route(&router, .put, "/v1/sessions/{id}", public: guarded, OptdService.putSession)
         route(&router, .patch, "/v1/sessions/{id}", public: guarded, OptdService.patchSession)
         route(&router, .delete, "/v1/sessions/{id}", public: guarded, OptdService.deleteSession)
-        route(&router, .get, "/v1/sessions/{id}/params", public: guarded, OptdService.getParams)
+        route(&router, .get, "/v1/sessions/{id}/params", public: guarded, inline: small, OptdService.getParams)
         route(&router, .put, "/v1/sessions/{id}/params", public: guarded, OptdService.putParams)
-        route(&router, .post, "/v1/sessions/{id}/step", public: guarded, OptdService.step)
+        route(&router, .post, "/v1/sessions/{id}/step", public: guarded, inline: small, OptdService.step)
         route(&router, .post, "/v1/sessions/{id}/snapshot", public: guarded, OptdService.snapshot)
         route(&router, .get, "/v1/sessions/{id}/checkpoint", public: guarded, OptdService.getCheckpoint)
         route(&router, .put, "/v1/sessions/{id}/checkpoint", public: guarded, OptdService.putCheckpoint)
         return router
     }
 
+    /// Whether a request on a session only computes briefly, so it may run on the HTTP event loop
+    /// (Router's inline promise): the session is small (no turn to take, a short lock), no
+    /// journal answer waits for a write or fsync, and no aggregation round waits for other
+    /// workers. Anything else, including an unknown session, runs on a worker as before.
+    func computesOnly(_ request: HTTPRequest) -> Bool {
+        guard journal == nil, request.headers["Optd-Worker"] == nil,
+              let id = request.pathParameters["id"], let session = try? store.get(id) else { return false }
+        return session.aggregate == nil && !isLarge(session)
+    }
+
     typealias Handler = @Sendable (OptdService) -> (HTTPRequest, RequestBody, ResponseWriter) throws -> Void
 
     /// Registers a handler behind the checks every request gets, and maps its errors.
     private func route(_ router: inout Router, _ method: HTTPMethod, _ pattern: String, public isPublic: Bool,
-                       _ handler: @escaping Handler) {
-        router.on(method, pattern) { [self] request, body, response in
+                       inline: Router.InlinePredicate? = nil, _ handler: @escaping Handler) {
+        router.on(method, pattern, runsInline: inline) { [self] request, body, response in
             do {
                 if !isPublic {
                     try Auth.check(request.headers, token: options.authToken)

@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import EventPoll
+
+/// One thread waiting in `epoll_wait` over its share of the connections: it receives request
+/// heads and small bodies, runs the handlers that may run inline, and expires deadlines.
+///
+/// Why not a Dispatch read source per connection: each readiness event then wakes a Dispatch
+/// worker thread to run the connection's queue, two context switches per request that cost about
+/// a third of a small step's CPU when the server has one core. Here a small request is read,
+/// served and answered on the thread that saw it ready, and only handlers that may wait (large
+/// bodies, aggregation rounds, disk) move to a Dispatch worker (``Connection/offload(_:)``).
+///
+/// Threading: `connections`, `earliestDeadline` and every connection it owns are touched only on
+/// this loop's thread; other threads reach it through ``execute(_:)``. Hence `@unchecked Sendable`.
+final class EventLoop: @unchecked Sendable {
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let tasks = LockedState<[@Sendable () -> Void]>([])
+    private var connections: [Int32: Connection] = [:]
+    private var earliestDeadline: Instant?
+    private var stopped = false
+
+    init() throws(SystemError) {
+        epollFD = try Syscall.check("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
+        do {
+            wakeFD = try Syscall.check("eventfd") { eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC)) }
+        } catch {
+            Syscall.close(epollFD)
+            throw error
+        }
+        try? control(EPOLL_CTL_ADD, wakeFD)
+    }
+
+    /// The descriptors close only when nothing can reach the loop any more: closing them at
+    /// ``stop()`` would let a late ``execute(_:)`` write into a descriptor number reused since.
+    deinit {
+        Syscall.close(wakeFD)
+        Syscall.close(epollFD)
+    }
+
+    /// Starts the loop's thread; it holds the loop until ``stop()``.
+    func start() {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let created = pthread_create(&thread, nil, { context in
+            let loop = Unmanaged<EventLoop>.fromOpaque(context!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, context)
+        precondition(created == 0, "pthread_create failed: \(created)")
+        pthread_detach(thread)
+    }
+
+    /// Runs `task` on the loop's thread, soon. Safe from any thread.
+    func execute(_ task: @escaping @Sendable () -> Void) {
+        tasks.withLock { $0.append(task) }
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    /// Ends the loop after the tasks queued before this one; its connections are dropped, not closed.
+    func stop() {
+        execute { [self] in
+            stopped = true
+            connections.removeAll()
+        }
+    }
+
+    // MARK: On the loop's thread
+
+    /// Takes `connection` over: its readiness events now come here.
+    func adopt(_ connection: Connection) {
+        connections[connection.fd] = connection
+        watch(connection)
+    }
+
+    func watch(_ connection: Connection) {
+        do { try control(EPOLL_CTL_ADD, connection.fd) } catch { connection.close() }
+    }
+
+    /// Stops the events of a connection a worker thread now owns (level-triggered epoll would
+    /// otherwise report its unread bytes again and again).
+    func unwatch(_ connection: Connection) {
+        try? control(EPOLL_CTL_DEL, connection.fd)
+    }
+
+    /// Drops a closed connection (its descriptor may already belong to a newer one).
+    func forget(_ connection: Connection) {
+        if connections[connection.fd] === connection { connections[connection.fd] = nil }
+    }
+
+    /// A connection's deadline; the loop wakes by then and sweeps its connections.
+    func noteDeadline(_ deadline: Instant) {
+        if let earliestDeadline, earliestDeadline <= deadline { return }
+        earliestDeadline = deadline
+    }
+
+    private func control(_ operation: Int32, _ fd: Int32) throws(SystemError) {
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = fd
+        _ = try Syscall.check("epoll_ctl") { epoll_ctl(epollFD, operation, fd, &event) }
+    }
+
+    private func run() {
+        let capacity = 128
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
+        defer { events.deallocate() }
+        while !stopped {
+            let timeout = earliestDeadline.map { Instant.now().milliseconds(until: $0) } ?? -1
+            let count = epoll_wait(epollFD, events, Int32(capacity), timeout)
+            if count < 0 {
+                if errno == EINTR { continue }
+                fatalError("epoll_wait failed: errno \(errno)")
+            }
+            for index in 0..<Int(count) {
+                let fd = events[index].data.fd
+                if fd == wakeFD {
+                    runTasks()
+                } else {
+                    // Absent when closed earlier in this batch.
+                    connections[fd]?.readable()
+                }
+            }
+            if let deadline = earliestDeadline, Instant.now() >= deadline { sweep() }
+        }
+    }
+
+    private func runTasks() {
+        var count: UInt64 = 0
+        _ = read(wakeFD, &count, 8)
+        let pending = tasks.withLock { queued in
+            let all = queued
+            queued.removeAll(keepingCapacity: true)
+            return all
+        }
+        for task in pending { task() }
+    }
+
+    /// Expires what is due and finds the next deadline. Connections a worker owns are skipped:
+    /// their handler's waits enforce their deadlines, and they note theirs when they come back.
+    private func sweep() {
+        let now = Instant.now()
+        earliestDeadline = nil
+        var next: Instant?
+        for connection in Array(connections.values) where !connection.offloaded {
+            connection.timerFired(at: now)
+            guard !connection.isClosed, !connection.offloaded, let deadline = connection.deadline else { continue }
+            next = next.map { min($0, deadline) } ?? deadline
+        }
+        if let next { noteDeadline(next) }
+    }
+}
