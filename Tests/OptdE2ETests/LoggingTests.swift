@@ -43,6 +43,18 @@ import Testing
         #expect(!optd.stderr.contains("123456.75"), "bodies are never logged")
     }
 
+    /// Access lines are written in batches, but reach stderr while the server runs, within
+    /// the batching delay (100 ms), not only at shutdown.
+    @Test func accessLinesArriveWhileServing() throws {
+        let optd = try OptdProcess()
+        defer { #expect(optd.stop() == 0) }
+        let c = try optd.client()
+        #expect(try c.request("GET", "/v1/optimizers", headers: [("X-Request-Id", "while-serving")]).status == 200)
+        let deadline = Date().addingTimeInterval(2)
+        while !optd.stderr.contains("id=while-serving"), Date() < deadline { usleep(5_000) }
+        #expect(optd.stderr.contains("GET /v1/optimizers 200"), "\(optd.stderr)")
+    }
+
     @Test func jsonRequestLinesCarryRouteStatusDurationBytesAndRequestID() throws {
         let optd = try OptdProcess(arguments: ["--log-format", "json"])
         let c = try optd.client()

@@ -1,11 +1,12 @@
 import HTTP1
 
 /// One line per answered request on stderr (SPEC §6): method, path, status, bytes, duration and
-/// request id, as text or as one JSON object per line (`--log-format`). Bodies and headers, and
+/// request id, as text or as one JSON object per line (`--log-format`), written in batches
+/// within 100 ms (``StandardErrorBuffer``). Bodies and headers, and
 /// so the auth token, never appear.
 enum AccessLog {
     static func writer(_ format: ServiceOptions.LogFormat) -> @Sendable (AccessRecord) -> Void {
-        { record in Log.standardError(line(record, format)) }
+        { record in StandardErrorBuffer.shared.append(line(record, format)) }
     }
 
     static func line(_ r: AccessRecord, _ format: ServiceOptions.LogFormat) -> String {

@@ -22,13 +22,8 @@ enum Log {
     }
 
     /// One `write(2)` per line (a pipe or file gets whole lines), straight from the string's
-    /// UTF-8 bytes: this runs once per request, and `FileHandle.write(Data)` cost an allocation
-    /// and a copy on top of the system call.
+    /// UTF-8 bytes, after the access lines still pending (``StandardErrorBuffer``).
     static func standardError(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            // stderr gone: nothing better to do with a log line than drop it.
-            try? FileIO.writeAll(2, UnsafeRawBufferPointer(bytes), path: "standard error")
-        }
+        StandardErrorBuffer.shared.flush(then: text)
     }
 }

@@ -46,6 +46,7 @@ public enum OptdApp {
         running.server.shutdown(gracePeriod: .milliseconds(Int(grace * 1000)))
         running.service.persistence?.snapshotAll(running.service.store)
         running.service.journal?.close()
+        StandardErrorBuffer.shared.flush()
     }
 
     nonisolated(unsafe) private static var timers: [DispatchSourceTimer] = []
