@@ -23,7 +23,7 @@ public typealias HTTPHandler = @Sendable (HTTPRequest, RequestBody, ResponseWrit
 /// ```
 public struct Router: Sendable {
     enum Segment: Sendable, Equatable {
-        case literal(String)
+        case literal([UInt8])
         case parameter(String)
     }
 
@@ -78,11 +78,16 @@ public struct Router: Sendable {
     /// the route in access records without the raw path's unbounded variety, and the handler's
     /// inline predicate (nil: the server's own answers, which run inline, or none registered).
     func matchRoute(_ method: HTTPMethod, path: String) -> (match: Match, pattern: String?, runsInline: InlinePredicate?) {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        var path = path
+        return path.withUTF8 { bytes in matchRoute(method, pathBytes: bytes) }
+    }
+
+    private func matchRoute(_ method: HTTPMethod, pathBytes: UnsafeBufferPointer<UInt8>)
+        -> (match: Match, pattern: String?, runsInline: InlinePredicate?) {
         var allowed = Set<HTTPMethod>()
         var firstPattern: String?
         for route in routes {
-            guard let parameters = Self.capture(route.segments, parts) else { continue }
+            guard let parameters = Self.capture(route.segments, pathBytes) else { continue }
             let chosen = route.handlers[method] != nil ? method : .get
             if let handler = route.handlers[method] ?? (method == .head ? route.handlers[.get] : nil) {
                 // A handler registered without a predicate never runs inline.
@@ -102,22 +107,35 @@ public struct Router: Sendable {
             if part.hasPrefix("{") && part.hasSuffix("}") && part.count > 2 {
                 return .parameter(String(part.dropFirst().dropLast()))
             }
-            return .literal(String(part))
+            return .literal(Array(part.utf8))
         }
     }
 
-    private static func capture(_ segments: [Segment], _ parts: ArraySlice<Substring>) -> [String: String]? {
-        guard segments.count == parts.count else { return nil }
+    /// Matches the path's `/`-separated segments (after the leading `/`) against `segments`,
+    /// comparing bytes: this runs for every request, and splitting the path into Substrings
+    /// cost more than the rest of routing.
+    private static func capture(_ segments: [Segment], _ path: UnsafeBufferPointer<UInt8>) -> [String: String]? {
+        let slash = UInt8(ascii: "/")
+        guard path.first == slash else { return segments.isEmpty && path.isEmpty ? [:] : nil }
         var parameters: [String: String] = [:]
-        for (segment, part) in zip(segments, parts) {
+        var start = 1
+        for (index, segment) in segments.enumerated() {
+            guard start <= path.count else { return nil }
+            var end = start
+            while end < path.count && path[end] != slash { end += 1 }
+            let part = UnsafeBufferPointer(rebasing: path[start..<end])
             switch segment {
             case .literal(let literal):
-                if part != literal { return nil }
+                guard part.elementsEqual(literal) else { return nil }
             case .parameter(let name):
                 if part.isEmpty { return nil }
-                parameters[name] = PercentDecoding.decode(part) ?? String(part)
+                let text = String(decoding: part, as: UTF8.self)
+                parameters[name] = PercentDecoding.decode(text) ?? text
             }
+            // The last segment must end the path; others must be followed by a slash.
+            if index == segments.count - 1 { return end == path.count ? parameters : nil }
+            start = end + 1
         }
-        return parameters
+        return nil
     }
 }

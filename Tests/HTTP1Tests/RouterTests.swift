@@ -43,6 +43,19 @@ import Testing
         #expect(parameters == ["id": "run-1"])
     }
 
+    @Test func segmentsMatchWholeAndInOrder() {
+        var router = router()
+        router.on(.get, "/", Self.noop)
+        guard case .handler = router.match(.get, path: "/") else { Issue.record("root not matched"); return }
+        for path in ["/healthz/", "/healthzz", "/health", "//healthz", "/v1//a", "/v1/sessions/a/step/", "/v1/sessions/a/ste", ""] {
+            guard case .notFound = router.match(.get, path: path) else { Issue.record("\(path) matched"); continue }
+        }
+        guard case .handler(_, let parameters) = router.match(.get, path: "/v1/sessions/%C3%A9t%C3%A9") else {
+            Issue.record("expected handler"); return
+        }
+        #expect(parameters == ["id": "été"])
+    }
+
     @Test func parameterDoesNotMatchAnEmptySegmentOrExtraSegments() {
         guard case .notFound = router().match(.get, path: "/v1/sessions/") else { Issue.record("empty segment matched"); return }
         guard case .notFound = router().match(.get, path: "/v1/sessions/a/b/c") else { Issue.record("extra segments matched"); return }

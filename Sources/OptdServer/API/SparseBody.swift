@@ -21,10 +21,13 @@ enum SparseBody {
     static let binaryType = "application/vnd.optd.sparse"
 
     static func format(of headers: HTTPHeaders) -> Format? {
-        switch headers["Content-Type"].map(VectorRepresentation.mediaType) {
-        case jsonType?: .json
-        case binaryType?: .binary
-        default: nil
+        guard let value = headers["Content-Type"] else { return nil }
+        // The dense types as clients spell them on every step: not sparse, without parsing.
+        if value == "application/octet-stream" || value == "application/json" { return nil }
+        switch VectorRepresentation.mediaType(value) {
+        case jsonType: return .json
+        case binaryType: return .binary
+        default: return nil
         }
     }
 
