@@ -53,8 +53,7 @@ enum HeadDecoder {
 
     /// `HTTP-version = "HTTP/" DIGIT "." DIGIT` (RFC 9112 §2.3).
     static func version(_ bytes: Bytes) throws(HTTPParseError) -> HTTPVersion {
-        let prefix = Array("HTTP/".utf8)
-        guard bytes.count == 8, Array(bytes[0..<5]) == prefix, bytes[6] == UInt8(ascii: "."),
+        guard bytes.count == 8, bytes[0..<5].elementsEqual("HTTP/".utf8), bytes[6] == UInt8(ascii: "."),
               let major = digit(bytes[5]), let minor = digit(bytes[7]) else {
             throw .malformed("malformed HTTP version")
         }
