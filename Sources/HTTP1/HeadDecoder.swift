@@ -91,13 +91,24 @@ enum HeadDecoder {
 
     /// Message body length, RFC 9112 §6.3, plus the Host rule of RFC 9112 §3.2.
     static func framing(of request: HTTPRequest, limits: HTTPLimits) throws(HTTPParseError) -> BodyFraming {
-        let hosts = request.headers.values(for: "Host")
+        // One pass over the fields (every request comes through here); the arrays stay
+        // unallocated unless the header is there.
+        var hosts = 0
+        var transferEncodings: [String] = []
+        var contentLengths: [String] = []
+        for field in request.headers {
+            if HTTPHeaders.equalsIgnoringCase(field.name, "Host") {
+                hosts += 1
+            } else if HTTPHeaders.equalsIgnoringCase(field.name, "Content-Length") {
+                contentLengths.append(field.value)
+            } else if HTTPHeaders.equalsIgnoringCase(field.name, "Transfer-Encoding") {
+                transferEncodings.append(field.value)
+            }
+        }
         // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, or with more than one.
-        if hosts.count > 1 { throw .malformed("more than one Host header") }
-        if hosts.isEmpty && request.version == .http1_1 { throw .malformed("missing Host header") }
+        if hosts > 1 { throw .malformed("more than one Host header") }
+        if hosts == 0 && request.version == .http1_1 { throw .malformed("missing Host header") }
 
-        let transferEncodings = request.headers.values(for: "Transfer-Encoding")
-        let contentLengths = request.headers.values(for: "Content-Length")
         if !transferEncodings.isEmpty {
             // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means faulty framing.
             if request.version == .http1_0 { throw .malformed("Transfer-Encoding in an HTTP/1.0 request") }
