@@ -52,7 +52,7 @@ package struct JSONReader: ~Copyable {
 
     /// Reads an object, handing each key to `field` with the reader positioned at its value.
     /// `field` must consume the value. Duplicate keys are refused.
-    mutating func readObject(_ field: (String, inout JSONReader) throws(JSONDecodeError) -> Void) throws(JSONDecodeError) {
+    package mutating func readObject(_ field: (String, inout JSONReader) throws(JSONDecodeError) -> Void) throws(JSONDecodeError) {
         try expect(UInt8(ascii: "{"), "'{'")
         var seen = Set<String>()
         skipWhitespace()
