@@ -113,6 +113,9 @@ import Testing
         ("[1 2]", 3, "expected ',' or ']' in an array of numbers"), ("[1e5.5]", 4, "expected ',' or ']' in an array of numbers"),
         ("[0.12345678901x]", 14, "expected ',' or ']' in an array of numbers"), ("[1", 2, "unterminated array"),
         ("[12345678901234", 15, "unterminated array"), ("[1,true]", 3, "expected a number, found 'true'"),
+        ("[ 1 2 ]", 4, "expected ',' or ']' in an array of numbers"), ("[1, ]", 4, "expected a number"),
+        ("[1\n,\n]", 5, "expected a number"), ("[1 ,", 4, "expected a number"), ("[1,2 ", 5, "unterminated array"),
+        ("[0.1234567890123456,01]", 21, "leading zeros are not allowed"),
     ] as [(String, Int, String)])
     func errorsKeepTheirOffsets(_ text: String, _ offset: Int, _ reason: String) {
         #expect(throws: JSONDecodeError.syntax(offset: offset, reason: reason), "\(text)") { try parseFloats(text) }
