@@ -7,7 +7,7 @@ import OptdServer
 // so the work cannot be optimised away.
 //
 //   swift run -c release optd-bench kernels [--sizes 1000000,10000000] [--runs 7] [--only adam] [--threads 1,2]
-//   swift run -c release optd-bench codecs [--sizes 1000000] [--runs 7] [--write-json PATH]
+//   swift run -c release optd-bench codecs [--sizes 1000,1000000] [--runs 7] [--gradients DIR] [--write-json DIR]
 //   swift run -c release optd-bench verify-floats     (all 2^32 float32s: print, parse back, compare)
 //
 // Output: one line per optimizer, convention and size, in elements per second (one element =
@@ -30,6 +30,7 @@ struct Options {
     var only: Set<String> = []
     var threads: [Int] = [KernelExecutor.maxThreads]
     var writeJSON: String?
+    var gradients: String?
 
     init(_ arguments: [String]) {
         var args = arguments.makeIterator()
@@ -41,6 +42,7 @@ struct Options {
             case "--only": only = Set((args.next() ?? "").split(separator: ",").map(String.init))
             case "--threads": threads = (args.next() ?? "").split(separator: ",").compactMap { Int($0) }
             case "--write-json": writeJSON = args.next()
+            case "--gradients": gradients = args.next()
             default:
                 FileHandle.standardError.write(Data("unknown flag \(flag)\n".utf8))
                 exit(2)
@@ -65,10 +67,10 @@ switch options.command {
 case "kernels":
     try runKernelBenchmarks(options)
 case "codecs":
-    CodecBench.run(sizes: options.sizes, runs: options.runs, writeJSON: options.writeJSON)
+    CodecBench.run(sizes: options.sizes, runs: options.runs, gradients: options.gradients, writeJSON: options.writeJSON)
 case "verify-floats":
     CodecBench.verifyAllFloats()
 default:
-    FileHandle.standardError.write(Data("usage: optd-bench kernels|codecs|verify-floats [--sizes N,N] [--runs R] [--only adam,sgd] [--threads 1,2] [--write-json PATH]\n".utf8))
+    FileHandle.standardError.write(Data("usage: optd-bench kernels|codecs|verify-floats [--sizes N,N] [--runs R] [--only adam,sgd] [--threads 1,2] [--gradients DIR] [--write-json DIR]\n".utf8))
     exit(2)
 }

@@ -14,7 +14,8 @@ import OptimizerCore
 /// after the document.
 package struct JSONReader: ~Copyable {
     package let bytes: UnsafeRawBufferPointer
-    private(set) var index = 0
+    /// The next byte to read (set by the vector reader in JSONReader+Vectors.swift too).
+    var index = 0
     let maxDepth = 64
 
     package init(_ bytes: UnsafeRawBufferPointer) {
@@ -52,7 +53,7 @@ package struct JSONReader: ~Copyable {
 
     /// Reads an object, handing each key to `field` with the reader positioned at its value.
     /// `field` must consume the value. Duplicate keys are refused.
-    mutating func readObject(_ field: (String, inout JSONReader) throws(JSONDecodeError) -> Void) throws(JSONDecodeError) {
+    package mutating func readObject(_ field: (String, inout JSONReader) throws(JSONDecodeError) -> Void) throws(JSONDecodeError) {
         try expect(UInt8(ascii: "{"), "'{'")
         var seen = Set<String>()
         skipWhitespace()
@@ -75,49 +76,7 @@ package struct JSONReader: ~Copyable {
         }
     }
 
-    // MARK: Vectors
-
-    /// Reads `[n, n, ...]` into `sink` as float32, each correctly rounded. A number beyond
-    /// float32's range is `nonFinite` with its index.
-    package mutating func readFloatArray(into sink: inout FloatSink) throws(JSONDecodeError) {
-        try expect(UInt8(ascii: "["), "'[' starting an array of numbers")
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") { index += 1; return }
-        while true {
-            skipWhitespace()
-            // Not JSON, but what Python's json.dumps writes for nan/inf: name it for what it is.
-            if nonFiniteLiteralAhead() { throw .nonFinite(index: sink.count) }
-            let value = try readFloat()
-            if !value.isFinite { throw .nonFinite(index: sink.count) }
-            sink.append(value)
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("unterminated array") }
-            let byte = bytes[index]
-            index += 1
-            if byte == UInt8(ascii: ",") { continue }
-            if byte == UInt8(ascii: "]") { return }
-            index -= 1
-            throw fail("expected ',' or ']' in an array of numbers")
-        }
-    }
-
-    /// `NaN`, `Infinity` or `-Infinity` at the cursor. Decided from one or two bytes on the hot
-    /// path (a number starts with a digit or `-digit`); the words are compared only then.
-    @inline(__always)
-    private func nonFiniteLiteralAhead() -> Bool {
-        guard let first = peek() else { return false }
-        var start = index
-        if first == UInt8(ascii: "-") {
-            guard index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "I") else { return false }
-            start += 1
-        } else if first != UInt8(ascii: "N") && first != UInt8(ascii: "I") {
-            return false
-        }
-        for word in ["NaN", "Infinity"] where bytes.count - start >= word.utf8.count {
-            if word.utf8.enumerated().allSatisfy({ bytes[start + $0.offset] == $0.element }) { return true }
-        }
-        return false
-    }
+    // MARK: Numbers
 
     /// One JSON number as the nearest float32 (infinite when beyond float32's range).
     mutating func readFloat() throws(JSONDecodeError) -> Float {
