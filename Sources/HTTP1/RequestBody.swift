@@ -45,6 +45,15 @@ public final class RequestBody {
     /// ``HTTPIOError/invalidBody(_:)`` with ``HTTPParseError/bodyTooLarge`` beyond `limit` bytes.
     public func readAll(limit: Int = 16 << 20) throws(HTTPIOError) -> [UInt8] {
         if let declared = declaredLength, declared > limit { throw .invalidBody(.bodyTooLarge) }
+        if let declared = declaredLength {
+            // The length is known: one allocation, filled by the reads without zeroing it first.
+            var failure: HTTPIOError?
+            let bytes = [UInt8](unsafeUninitializedCapacity: declared) { buffer, count in
+                do throws(HTTPIOError) { count = try readFully(into: UnsafeMutableRawBufferPointer(buffer)) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            return bytes
+        }
         var bytes = [UInt8](repeating: 0, count: min(declaredLength ?? 4096, limit))
         var filled = 0
         while true {
