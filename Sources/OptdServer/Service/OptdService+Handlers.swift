@@ -144,11 +144,11 @@ extension OptdService {
         // holds the answer; see `Session.step`).
         let gradient = vectors.take(count: session.size)
         defer { vectors.give(gradient) }
-        try VectorBody.read(request, body, as: representation, into: gradient, objectKey: "gradient",
-                            maxBytes: options.limits.maxBodyBytes)
+        let checked = try VectorBody.read(request, body, as: representation, into: gradient, objectKey: "gradient",
+                                          maxBytes: options.limits.maxBodyBytes)
         let started = Instant.now()
-        let answer = try session.step(gradient: gradient, ifMatch: request.headers["If-Match"], idempotencyKey: key,
-                                      journal: journal)
+        let answer = try session.step(gradient: gradient, checked: checked, ifMatch: request.headers["If-Match"],
+                                      idempotencyKey: key, journal: journal)
         try answerStep(answer, started: started, as: answerAs, request, response)
     }
 
