@@ -31,50 +31,18 @@ public enum KernelExecutor {
     }
 
     /// Runs `kernel`; `avx2` is its x86-64-v3 compilation (an `AVX2.run` overload).
-    ///
-    /// With `copy`, the kernel's results `copy.from` (the parameters it writes) are also copied
-    /// to `copy.to` (a step's answer), block by block right after each block is computed, while
-    /// both are still in this core's cache: a separate copy afterwards reads all 4 bytes × count
-    /// back from memory (perf: 8 % of a 1M-float step). `copy.to` may be the kernel's gradient:
-    /// each block of it is overwritten only once the kernel has read it.
-    static func execute<Kernel: ElementwiseKernel>(_ kernel: Kernel, copy: Copy? = nil, avx2: (Kernel, Range<Int>) -> Void) {
+    static func execute<Kernel: ElementwiseKernel>(_ kernel: Kernel, avx2: (Kernel, Range<Int>) -> Void) {
         let split = Split(count: kernel.count)
         let wide = InstructionSet.current == .avx2
         if split.parts == 1 {
-            runBlocks(kernel, 0..<kernel.count, copy: copy, wide: wide, avx2: avx2)
+            if wide { avx2(kernel, 0..<kernel.count) } else { kernel.run(0..<kernel.count) }
             return
         }
         withoutActuallyEscaping(avx2) { avx2 in
             let wideRun = UncheckedSendable(avx2)
-            let copy = UncheckedSendable(copy)
             DispatchQueue.concurrentPerform(iterations: split.parts) { part in
-                runBlocks(kernel, split.range(part), copy: copy.value, wide: wide, avx2: wideRun.value)
+                if wide { wideRun.value(kernel, split.range(part)) } else { kernel.run(split.range(part)) }
             }
-        }
-    }
-
-    /// Where `execute` copies a kernel's output: `count` floats from `from` to `to`.
-    struct Copy {
-        let from: UnsafePointer<Float>
-        let to: UnsafeMutablePointer<Float>
-    }
-
-    /// Floats per block of a copying run: 16 KB per array, so a block's parameters and answer
-    /// are still in L1 when copied, and the extra call per block is noise.
-    static let copyBlock = 4096
-
-    private static func runBlocks<Kernel: ElementwiseKernel>(_ kernel: Kernel, _ range: Range<Int>, copy: Copy?, wide: Bool,
-                                                             avx2: (Kernel, Range<Int>) -> Void) {
-        guard let copy else {
-            if wide { avx2(kernel, range) } else { kernel.run(range) }
-            return
-        }
-        var start = range.lowerBound
-        while start < range.upperBound {
-            let end = min(start + copyBlock, range.upperBound)
-            if wide { avx2(kernel, start..<end) } else { kernel.run(start..<end) }
-            (copy.to + start).update(from: copy.from + start, count: end - start)
-            start = end
         }
     }
 

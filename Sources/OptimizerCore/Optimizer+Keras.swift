@@ -41,9 +41,9 @@ extension Optimizer {
             let lr = c.learningRate.value(at: step)
             let decay = c.weightDecay.map { KerasWeightDecay(weightDecay: Float($0), lr: lr) }
             // The EMA pass below may overwrite the parameters: then the caller copies them after.
-            let copy = c.useEMA ? nil : answer.map { KernelExecutor.Copy(from: params.base, to: $0) }
-            updateKeras(UnsafePointer(g.baseAddress!), lr: lr, decay: decay, t: iterations + 1, copy: copy)
-            copied = copy != nil
+            let kernelAnswer = c.useEMA ? nil : answer
+            updateKeras(UnsafePointer(g.baseAddress!), lr: lr, decay: decay, t: iterations + 1, answer: kernelAnswer)
+            copied = kernelAnswer != nil
         }
 
         if c.useEMA, let average = emaAverage {
@@ -91,31 +91,36 @@ extension Optimizer {
 
     /// The update itself, after Keras's weight decay `p − p·wd·lr`, which the kernel applies in
     /// the same pass.
-    private func updateKeras(_ g: UnsafePointer<Float>, lr: Float, decay: KerasWeightDecay?, t: Int, copy: KernelExecutor.Copy?) {
+    private func updateKeras(_ g: UnsafePointer<Float>, lr: Float, decay: KerasWeightDecay?, t: Int,
+                             answer: UnsafeMutablePointer<Float>?) {
         let c = config
         let n = size, p = params.base
         switch c.kind {
         case .sgd:
-            let kernel = SGD.Keras(count: n, params: p, gradient: g, momentum: slot(named: "momentum", if: c.momentum != 0),
+            let kernel = SGD.Keras(count: n, params: p, answer: answer,
+                                   gradient: g, momentum: slot(named: "momentum", if: c.momentum != 0),
                                    decay: decay, lr: lr, momentum: Float(c.momentum), nesterov: c.nesterov)
-            KernelExecutor.execute(kernel, copy: copy, avx2: AVX2.run)
+            KernelExecutor.execute(kernel, avx2: AVX2.run)
         case .adagrad:
-            let kernel = Adagrad.Keras(count: n, params: p, gradient: g, accumulator: slot(named: "accumulator")!.base,
+            let kernel = Adagrad.Keras(count: n, params: p, answer: answer,
+                                       gradient: g, accumulator: slot(named: "accumulator")!.base,
                                        decay: decay, lr: lr, epsilon: Float(c.epsilon))
-            KernelExecutor.execute(kernel, copy: copy, avx2: AVX2.run)
+            KernelExecutor.execute(kernel, avx2: AVX2.run)
         case .rmsprop:
             let s = RMSprop.KerasScalars(lr: lr, rho: Float(c.rho), oneMinusRho: Float(1 - c.rho),
                                          momentum: Float(c.momentum), epsilon: Float(c.epsilon))
-            let kernel = RMSprop.Keras(count: n, params: p, gradient: g, velocity: slot(named: "velocity")!.base,
+            let kernel = RMSprop.Keras(count: n, params: p, answer: answer,
+                                       gradient: g, velocity: slot(named: "velocity")!.base,
                                        momentum: slot(named: "momentum", if: c.momentum > 0),
                                        averageGradient: slot(named: "average_gradient", if: c.centered), decay: decay, s)
-            KernelExecutor.execute(kernel, copy: copy, avx2: AVX2.run)
+            KernelExecutor.execute(kernel, avx2: AVX2.run)
         case .adam, .adamw:
             let s = Adam.KerasScalars(lr: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, t: t)
-            let kernel = Adam.Keras(count: n, params: p, gradient: g, momentum: slot(named: "momentum")!.base,
+            let kernel = Adam.Keras(count: n, params: p, answer: answer,
+                                    gradient: g, momentum: slot(named: "momentum")!.base,
                                     velocity: slot(named: "velocity")!.base,
                                     velocityHat: slot(named: "velocity_hat", if: c.amsgrad), decay: decay, s)
-            KernelExecutor.execute(kernel, copy: copy, avx2: AVX2.run)
+            KernelExecutor.execute(kernel, avx2: AVX2.run)
         }
     }
 }

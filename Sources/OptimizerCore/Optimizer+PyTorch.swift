@@ -12,7 +12,6 @@ extension Optimizer {
         let n = size, p = params.base
         let grad = UnsafePointer(g.baseAddress!)
         let t = step + 1
-        let copy = answer.map { KernelExecutor.Copy(from: p, to: $0) }
         let lr = c.learningRate.double(at: step)
         let wd = c.weightDecay ?? 0
         switch c.kind {
@@ -23,29 +22,32 @@ extension Optimizer {
             let s = SGD.TorchScalars(negLR: Float(-lr), weightDecay: Float(wd), momentum: Float(c.momentum),
                                      oneMinusDampening: Float(1 - c.dampening), nesterov: c.nesterov,
                                      maximize: c.maximize)
-            KernelExecutor.execute(SGD.PyTorch(count: n, params: p, gradient: grad, buffer: buffer?.base,
-                                               firstStep: created, s), copy: copy, avx2: AVX2.run)
+            KernelExecutor.execute(SGD.PyTorch(count: n, params: p, answer: answer, gradient: grad, buffer: buffer?.base,
+                                               firstStep: created, s), avx2: AVX2.run)
         case .adagrad:
             let clr = lr / (1 + Double(t - 1) * c.lrDecay)
             let s = Adagrad.TorchScalars(negCLR: Float(-clr), epsilon: Float(c.epsilon), weightDecay: Float(wd),
                                          maximize: c.maximize)
-            KernelExecutor.execute(Adagrad.PyTorch(count: n, params: p, gradient: grad, sum: slot(named: "sum")!.base, s),
-                                   copy: copy, avx2: AVX2.run)
+            KernelExecutor.execute(Adagrad.PyTorch(count: n, params: p, answer: answer,
+                                                   gradient: grad, sum: slot(named: "sum")!.base, s),
+                                   avx2: AVX2.run)
         case .rmsprop:
             let s = RMSprop.TorchScalars(negLR: Float(-lr), alpha: Float(c.rho), oneMinusAlpha: Float(1 - c.rho),
                                          momentum: Float(c.momentum), epsilon: Float(c.epsilon),
                                          weightDecay: Float(wd), maximize: c.maximize)
-            let kernel = RMSprop.PyTorch(count: n, params: p, gradient: grad, squareAverage: slot(named: "square_avg")!.base,
+            let kernel = RMSprop.PyTorch(count: n, params: p, answer: answer,
+                                         gradient: grad, squareAverage: slot(named: "square_avg")!.base,
                                          momentumBuffer: slot(named: "momentum_buffer", if: c.momentum > 0),
                                          gradientAverage: slot(named: "grad_avg", if: c.centered), s)
-            KernelExecutor.execute(kernel, copy: copy, avx2: AVX2.run)
+            KernelExecutor.execute(kernel, avx2: AVX2.run)
         case .adam, .adamw:
             let s = Adam.TorchScalars(lr: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: wd,
                                       decoupled: c.kind == .adamw, maximize: c.maximize, t: t)
-            let kernel = Adam.PyTorch(count: n, params: p, gradient: grad, expAvg: slot(named: "exp_avg")!.base,
+            let kernel = Adam.PyTorch(count: n, params: p, answer: answer,
+                                      gradient: grad, expAvg: slot(named: "exp_avg")!.base,
                                       expAvgSq: slot(named: "exp_avg_sq")!.base,
                                       maxExpAvgSq: slot(named: "max_exp_avg_sq", if: c.amsgrad), s)
-            KernelExecutor.execute(kernel, copy: copy, avx2: AVX2.run)
+            KernelExecutor.execute(kernel, avx2: AVX2.run)
         }
         return answer != nil
     }

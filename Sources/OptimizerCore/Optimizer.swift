@@ -110,8 +110,9 @@ public struct Optimizer: ~Copyable, Sendable {
     ///
     /// `checked` is a finiteness scan made while the gradient arrived (see `FiniteCheck`), so it
     /// is not read once more for it. With `answer` (`size` floats, which may be `gradient`
-    /// itself), the parameters after the step are also written there, by the update's own pass
-    /// where it can (see `KernelExecutor.execute`): the caller's copy without a second pass.
+    /// itself), the parameters after the step are also written there, by the update kernel's
+    /// own stores where it is their last writer (`ParamsColumn`): the caller's copy without a
+    /// second pass.
     ///
     /// `accepted` runs once the gradient has passed validation and before anything uses it as
     /// scratch or changes, e.g. to journal the gradient as received.

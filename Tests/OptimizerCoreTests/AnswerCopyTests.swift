@@ -2,8 +2,8 @@ import Testing
 @testable import OptimizerCore
 
 /// `Optimizer.apply(gradient:answer:)`: the parameters after the step written to a second
-/// buffer by the update's own pass (block by block, see `KernelExecutor.execute`), including
-/// when that buffer is the gradient itself, as a step's answer is.
+/// buffer by the update kernel's own stores (`ParamsColumn`), including when that buffer is the
+/// gradient itself, as a step's answer is.
 @Suite struct AnswerCopyTests {
     /// Every kernel variant, and the Keras paths where the kernel is not the parameters' last
     /// writer (EMA with overwrite) or runs only every other step (accumulation).
@@ -15,8 +15,8 @@ import Testing
     @Test(arguments: 0..<variants.count, [1, 2])
     func theAnswerIsTheParametersAfterTheStepEvenWhenItIsTheGradient(_ index: Int, threads: Int) throws {
         let (kind, convention, options) = Self.variants[index]
-        // Several copy blocks per thread, and a tail that is neither a block nor a lane.
-        let n = 2 * KernelExecutor.parallelThreshold + 3 * KernelExecutor.copyBlock + 13
+        // Split between threads when allowed, with a partial lane at the end.
+        let n = 2 * KernelExecutor.parallelThreshold + 13
         var rand = Rand(seed: 3)
         let params = rand.vector(n)
         var answered = try makeOptimizer(kind, convention, options, params: params)
