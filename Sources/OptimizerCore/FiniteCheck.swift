@@ -19,8 +19,8 @@ public struct FiniteCheck: Sendable {
         precondition(checked <= end && end <= values.count, "scan ranges must follow one another")
         defer { checked = end }
         guard firstNonFinite == nil, checked < end, let base = values.baseAddress else { return }
-        // One thread on purpose: a piece is one `recv`'s worth, hot in this core's cache, too
-        // small to pay for waking another (`KernelExecutor.parallelThreshold`'s reasoning).
+        // One thread on purpose: a piece is one read's worth, just copied in by this core, and
+        // the scan of a piece takes microseconds, less than waking another thread costs.
         if !KernelExecutor.allFinite(base, checked..<end) {
             firstNonFinite = values[checked..<end].firstIndex { !$0.isFinite }
         }

@@ -30,10 +30,12 @@ enum VectorBody {
         }
     }
 
-    /// Each `recv`'s worth is scanned for NaN and infinity right after it lands, while it is
-    /// still in cache; a scan of the whole vector afterwards reads it back from memory (perf:
-    /// 4 % of a 1M-float step). A bad value is only recorded: the step refuses it, after its
-    /// `If-Match` and idempotency checks, as it refuses one it finds itself.
+    /// Each read's worth (64 KB to 1.6 MB on loopback) is scanned for NaN and infinity right
+    /// after the kernel copied it in, while it is likely still in this core's caches, instead of
+    /// in a pass of its own over the whole vector under the session lock (perf: 4 % of a
+    /// 1M-float step before, 2.5 to 3.9 % now, most of the gain from `FiniteScan`'s AVX2 form).
+    /// A bad value is only recorded: the step refuses it, after its `If-Match` and idempotency
+    /// checks, as it refuses one it finds itself.
     private static func readRaw(_ request: HTTPRequest, _ body: RequestBody, into vector: FloatBuffer) throws -> FiniteCheck {
         let size = vector.count
         let expectedBytes = size * 4
