@@ -1,6 +1,7 @@
 import CPUFeatures
 import Dispatch
 import OptimizerKernels
+import OptimizerKernelsAVX2
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -74,16 +75,21 @@ extension KernelExecutor {
         let split = Split(count: values.count)
         let allFinite: Bool
         if split.parts == 1 {
-            allFinite = FiniteScan.allFinite(base, 0..<values.count)
+            allFinite = Self.allFinite(base, 0..<values.count)
         } else {
             let bad = Atomic<Bool>(false)
             let start = UncheckedSendable(base)
             DispatchQueue.concurrentPerform(iterations: split.parts) { part in
-                if !FiniteScan.allFinite(start.value, split.range(part)) { bad.store(true, ordering: .relaxed) }
+                if !Self.allFinite(start.value, split.range(part)) { bad.store(true, ordering: .relaxed) }
             }
             allFinite = !bad.load(ordering: .relaxed)
         }
         return allFinite ? nil : values.firstIndex { !$0.isFinite }
+    }
+
+    /// `FiniteScan.allFinite` on the calling thread, with the widest instruction set this CPU has.
+    static func allFinite(_ values: UnsafePointer<Float>, _ range: Range<Int>) -> Bool {
+        InstructionSet.current == .avx2 ? AVX2.allFinite(values, range) : FiniteScan.allFinite(values, range)
     }
 }
 

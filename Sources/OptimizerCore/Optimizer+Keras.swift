@@ -5,7 +5,9 @@ import OptimizerKernelsAVX2
 /// `_backend_apply_gradients`): loss scaling → accumulation → clipping → weight decay → update →
 /// EMA → iterations += 1, each in float32 in Keras's operation order.
 extension Optimizer {
-    mutating func applyKeras(_ g: UnsafeMutableBufferPointer<Float>) {
+    /// Also writes the parameters after the step to `answer` when the update kernel is their
+    /// last writer (an update without EMA); returns whether it did.
+    mutating func applyKeras(_ g: UnsafeMutableBufferPointer<Float>, answer: UnsafeMutablePointer<Float>?) -> Bool {
         let c = config
         let n = size
         // The `iterations` property counts updates when accumulating; schedules see the raw count.
@@ -19,6 +21,7 @@ extension Optimizer {
         }
 
         var isUpdate = true
+        var copied = false
         if let k = c.gradientAccumulationSteps, let acc = slot(named: "accumulated_gradient") {
             // `acc` exists whenever accumulation is on (created with the configuration).
             if (step + 1) % k != 0 {
@@ -37,7 +40,10 @@ extension Optimizer {
             clipKeras(g)
             let lr = c.learningRate.value(at: step)
             let decay = c.weightDecay.map { KerasWeightDecay(weightDecay: Float($0), lr: lr) }
-            updateKeras(UnsafePointer(g.baseAddress!), lr: lr, decay: decay, t: iterations + 1)
+            // The EMA pass below may overwrite the parameters: then the caller copies them after.
+            let kernelAnswer = c.useEMA ? nil : answer
+            updateKeras(UnsafePointer(g.baseAddress!), lr: lr, decay: decay, t: iterations + 1, answer: kernelAnswer)
+            copied = kernelAnswer != nil
         }
 
         if c.useEMA, let average = emaAverage {
@@ -49,6 +55,7 @@ extension Optimizer {
                 params.assign(from: UnsafeBufferPointer(average.buffer))
             }
         }
+        return copied
     }
 
     /// `clipnorm` (per variable), `global_clipnorm` and `clipvalue`; at most one is set. The norm
@@ -84,28 +91,33 @@ extension Optimizer {
 
     /// The update itself, after Keras's weight decay `p − p·wd·lr`, which the kernel applies in
     /// the same pass.
-    private func updateKeras(_ g: UnsafePointer<Float>, lr: Float, decay: KerasWeightDecay?, t: Int) {
+    private func updateKeras(_ g: UnsafePointer<Float>, lr: Float, decay: KerasWeightDecay?, t: Int,
+                             answer: UnsafeMutablePointer<Float>?) {
         let c = config
         let n = size, p = params.base
         switch c.kind {
         case .sgd:
-            let kernel = SGD.Keras(count: n, params: p, gradient: g, momentum: slot(named: "momentum", if: c.momentum != 0),
+            let kernel = SGD.Keras(count: n, params: p, answer: answer,
+                                   gradient: g, momentum: slot(named: "momentum", if: c.momentum != 0),
                                    decay: decay, lr: lr, momentum: Float(c.momentum), nesterov: c.nesterov)
             KernelExecutor.execute(kernel, avx2: AVX2.run)
         case .adagrad:
-            let kernel = Adagrad.Keras(count: n, params: p, gradient: g, accumulator: slot(named: "accumulator")!.base,
+            let kernel = Adagrad.Keras(count: n, params: p, answer: answer,
+                                       gradient: g, accumulator: slot(named: "accumulator")!.base,
                                        decay: decay, lr: lr, epsilon: Float(c.epsilon))
             KernelExecutor.execute(kernel, avx2: AVX2.run)
         case .rmsprop:
             let s = RMSprop.KerasScalars(lr: lr, rho: Float(c.rho), oneMinusRho: Float(1 - c.rho),
                                          momentum: Float(c.momentum), epsilon: Float(c.epsilon))
-            let kernel = RMSprop.Keras(count: n, params: p, gradient: g, velocity: slot(named: "velocity")!.base,
+            let kernel = RMSprop.Keras(count: n, params: p, answer: answer,
+                                       gradient: g, velocity: slot(named: "velocity")!.base,
                                        momentum: slot(named: "momentum", if: c.momentum > 0),
                                        averageGradient: slot(named: "average_gradient", if: c.centered), decay: decay, s)
             KernelExecutor.execute(kernel, avx2: AVX2.run)
         case .adam, .adamw:
             let s = Adam.KerasScalars(lr: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, t: t)
-            let kernel = Adam.Keras(count: n, params: p, gradient: g, momentum: slot(named: "momentum")!.base,
+            let kernel = Adam.Keras(count: n, params: p, answer: answer,
+                                    gradient: g, momentum: slot(named: "momentum")!.base,
                                     velocity: slot(named: "velocity")!.base,
                                     velocityHat: slot(named: "velocity_hat", if: c.amsgrad), decay: decay, s)
             KernelExecutor.execute(kernel, avx2: AVX2.run)

@@ -5,7 +5,9 @@ import OptimizerKernelsAVX2
 /// default). The step counter t is incremented before use, so the first step has t = 1.
 /// A schedule, when given, sets the group's lr to `schedule(t − 1)` before the step.
 extension Optimizer {
-    mutating func applyPyTorch(_ g: UnsafeMutableBufferPointer<Float>) {
+    /// Also writes the parameters after the step to `answer` when given (every torch path ends
+    /// with its kernel); returns whether it did.
+    mutating func applyPyTorch(_ g: UnsafeMutableBufferPointer<Float>, answer: UnsafeMutablePointer<Float>?) -> Bool {
         let c = config
         let n = size, p = params.base
         let grad = UnsafePointer(g.baseAddress!)
@@ -20,29 +22,33 @@ extension Optimizer {
             let s = SGD.TorchScalars(negLR: Float(-lr), weightDecay: Float(wd), momentum: Float(c.momentum),
                                      oneMinusDampening: Float(1 - c.dampening), nesterov: c.nesterov,
                                      maximize: c.maximize)
-            KernelExecutor.execute(SGD.PyTorch(count: n, params: p, gradient: grad, buffer: buffer?.base,
+            KernelExecutor.execute(SGD.PyTorch(count: n, params: p, answer: answer, gradient: grad, buffer: buffer?.base,
                                                firstStep: created, s), avx2: AVX2.run)
         case .adagrad:
             let clr = lr / (1 + Double(t - 1) * c.lrDecay)
             let s = Adagrad.TorchScalars(negCLR: Float(-clr), epsilon: Float(c.epsilon), weightDecay: Float(wd),
                                          maximize: c.maximize)
-            KernelExecutor.execute(Adagrad.PyTorch(count: n, params: p, gradient: grad, sum: slot(named: "sum")!.base, s),
+            KernelExecutor.execute(Adagrad.PyTorch(count: n, params: p, answer: answer,
+                                                   gradient: grad, sum: slot(named: "sum")!.base, s),
                                    avx2: AVX2.run)
         case .rmsprop:
             let s = RMSprop.TorchScalars(negLR: Float(-lr), alpha: Float(c.rho), oneMinusAlpha: Float(1 - c.rho),
                                          momentum: Float(c.momentum), epsilon: Float(c.epsilon),
                                          weightDecay: Float(wd), maximize: c.maximize)
-            let kernel = RMSprop.PyTorch(count: n, params: p, gradient: grad, squareAverage: slot(named: "square_avg")!.base,
+            let kernel = RMSprop.PyTorch(count: n, params: p, answer: answer,
+                                         gradient: grad, squareAverage: slot(named: "square_avg")!.base,
                                          momentumBuffer: slot(named: "momentum_buffer", if: c.momentum > 0),
                                          gradientAverage: slot(named: "grad_avg", if: c.centered), s)
             KernelExecutor.execute(kernel, avx2: AVX2.run)
         case .adam, .adamw:
             let s = Adam.TorchScalars(lr: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: wd,
                                       decoupled: c.kind == .adamw, maximize: c.maximize, t: t)
-            let kernel = Adam.PyTorch(count: n, params: p, gradient: grad, expAvg: slot(named: "exp_avg")!.base,
+            let kernel = Adam.PyTorch(count: n, params: p, answer: answer,
+                                      gradient: grad, expAvg: slot(named: "exp_avg")!.base,
                                       expAvgSq: slot(named: "exp_avg_sq")!.base,
                                       maxExpAvgSq: slot(named: "max_exp_avg_sq", if: c.amsgrad), s)
             KernelExecutor.execute(kernel, avx2: AVX2.run)
         }
+        return answer != nil
     }
 }

@@ -85,10 +85,16 @@ public struct Optimizer: ~Copyable, Sendable {
         createMissingSlots()
     }
 
-    /// Checks a vector against this optimizer's size and for non-finite elements.
-    public func validate(_ vector: UnsafeBufferPointer<Float>) throws(StepError) {
+    /// Checks a vector against this optimizer's size and for non-finite elements; `checked` is
+    /// a scan already made while the vector was filled, and only what it did not cover is scanned.
+    public func validate(_ vector: UnsafeBufferPointer<Float>, checked: FiniteCheck? = nil) throws(StepError) {
         guard vector.count == size else { throw .lengthMismatch(expected: size, got: vector.count) }
-        if let index = KernelExecutor.firstNonFinite(vector) { throw .nonFinite(index: index) }
+        if var checked {
+            checked.scan(vector, upTo: vector.count)
+            if let index = checked.firstNonFinite { throw .nonFinite(index: index) }
+        } else if let index = KernelExecutor.firstNonFinite(vector) {
+            throw .nonFinite(index: index)
+        }
     }
 
     /// Overwrites the parameters (PUT params). State buffers are kept; before the first update
@@ -102,23 +108,35 @@ public struct Optimizer: ~Copyable, Sendable {
     /// Applies one gradient. `gradient` is the caller's buffer and serves as scratch space (loss
     /// scaling, clipping and averaging happen in place), so a step allocates nothing.
     ///
+    /// `checked` is a finiteness scan made while the gradient arrived (see `FiniteCheck`), so it
+    /// is not read once more for it. With `answer` (`size` floats, which may be `gradient`
+    /// itself), the parameters after the step are also written there, by the update kernel's
+    /// own stores where it is their last writer (`ParamsColumn`): the caller's copy without a
+    /// second pass.
+    ///
     /// `accepted` runs once the gradient has passed validation and before anything uses it as
     /// scratch or changes, e.g. to journal the gradient as received.
-    public mutating func apply(gradient: UnsafeMutableBufferPointer<Float>, accepted: () -> Void = {}) throws(StepError) {
-        try validate(UnsafeBufferPointer(gradient))
+    public mutating func apply(gradient: UnsafeMutableBufferPointer<Float>, checked: FiniteCheck? = nil,
+                               answer: UnsafeMutableBufferPointer<Float>? = nil, accepted: () -> Void = {}) throws(StepError) {
+        try validate(UnsafeBufferPointer(gradient), checked: checked)
         accepted()
-        update(validatedGradient: gradient)
+        update(validatedGradient: gradient, answer: answer)
     }
 
     /// `apply` without the check, for benchmarks that time the update alone: the gradient must
     /// have the optimizer's size and hold only finite values.
-    package mutating func update(validatedGradient gradient: UnsafeMutableBufferPointer<Float>) {
+    package mutating func update(validatedGradient gradient: UnsafeMutableBufferPointer<Float>,
+                                 answer: UnsafeMutableBufferPointer<Float>? = nil) {
+        precondition(answer.map { $0.count == size } ?? true, "the answer holds the parameters")
+        var copied = false
         if size > 0 {
             switch config.convention {
-            case .keras: applyKeras(gradient)
-            case .pytorch: applyPyTorch(gradient)
+            case .keras: copied = applyKeras(gradient, answer: answer?.baseAddress)
+            case .pytorch: copied = applyPyTorch(gradient, answer: answer?.baseAddress)
             }
         }
+        // Paths where the kernel is not the parameters' last writer (EMA, accumulation) copy here.
+        if let answer, !copied, size > 0 { answer.baseAddress!.update(from: params.base, count: size) }
         step += 1
     }
 

@@ -15,14 +15,16 @@
 public enum Adagrad {
     public struct Keras: ElementwiseKernel {
         public let count: Int
-        public let params: Column, gradient: Column, accumulator: Column
+        public let params: ParamsColumn
+        public let gradient: Column, accumulator: Column
         public let decay: KerasWeightDecay?
         public let lr: Float, epsilon: Float
 
-        public init(count: Int, params: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+        public init(count: Int, params: UnsafeMutablePointer<Float>, answer: UnsafeMutablePointer<Float>? = nil,
+                    gradient: UnsafePointer<Float>,
                     accumulator: UnsafeMutablePointer<Float>, decay: KerasWeightDecay?, lr: Float, epsilon: Float) {
             self.count = count
-            self.params = Column(params)
+            self.params = ParamsColumn(params, answer: answer)
             self.gradient = Column(gradient)
             self.accumulator = Column(accumulator)
             self.decay = decay
@@ -56,13 +58,15 @@ public enum Adagrad {
 
     public struct PyTorch: ElementwiseKernel {
         public let count: Int
-        public let params: Column, gradient: Column, sum: Column
+        public let params: ParamsColumn
+        public let gradient: Column, sum: Column
         public let scalars: TorchScalars
 
-        public init(count: Int, params: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+        public init(count: Int, params: UnsafeMutablePointer<Float>, answer: UnsafeMutablePointer<Float>? = nil,
+                    gradient: UnsafePointer<Float>,
                     sum: UnsafeMutablePointer<Float>, _ scalars: TorchScalars) {
             self.count = count
-            self.params = Column(params)
+            self.params = ParamsColumn(params, answer: answer)
             self.gradient = Column(gradient)
             self.sum = Column(sum)
             self.scalars = scalars

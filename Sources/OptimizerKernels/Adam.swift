@@ -49,16 +49,18 @@ public enum Adam {
 
     public struct Keras: ElementwiseKernel {
         public let count: Int
-        public let params: Column, gradient: Column, momentum: Column, velocity: Column
+        public let params: ParamsColumn
+        public let gradient: Column, momentum: Column, velocity: Column
         public let velocityHat: Column?
         public let decay: KerasWeightDecay?
         public let scalars: KerasScalars
 
-        public init(count: Int, params: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+        public init(count: Int, params: UnsafeMutablePointer<Float>, answer: UnsafeMutablePointer<Float>? = nil,
+                    gradient: UnsafePointer<Float>,
                     momentum: UnsafeMutablePointer<Float>, velocity: UnsafeMutablePointer<Float>,
                     velocityHat: UnsafeMutablePointer<Float>?, decay: KerasWeightDecay?, _ scalars: KerasScalars) {
             self.count = count
-            self.params = Column(params)
+            self.params = ParamsColumn(params, answer: answer)
             self.gradient = Column(gradient)
             self.momentum = Column(momentum)
             self.velocity = Column(velocity)
@@ -118,15 +120,17 @@ public enum Adam {
 
     public struct PyTorch: ElementwiseKernel {
         public let count: Int
-        public let params: Column, gradient: Column, expAvg: Column, expAvgSq: Column
+        public let params: ParamsColumn
+        public let gradient: Column, expAvg: Column, expAvgSq: Column
         public let maxExpAvgSq: Column?
         public let scalars: TorchScalars
 
-        public init(count: Int, params: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+        public init(count: Int, params: UnsafeMutablePointer<Float>, answer: UnsafeMutablePointer<Float>? = nil,
+                    gradient: UnsafePointer<Float>,
                     expAvg: UnsafeMutablePointer<Float>, expAvgSq: UnsafeMutablePointer<Float>,
                     maxExpAvgSq: UnsafeMutablePointer<Float>?, _ scalars: TorchScalars) {
             self.count = count
-            self.params = Column(params)
+            self.params = ParamsColumn(params, answer: answer)
             self.gradient = Column(gradient)
             self.expAvg = Column(expAvg)
             self.expAvgSq = Column(expAvgSq)

@@ -39,16 +39,18 @@ public enum RMSprop {
 
     public struct Keras: ElementwiseKernel {
         public let count: Int
-        public let params: Column, gradient: Column, velocity: Column
+        public let params: ParamsColumn
+        public let gradient: Column, velocity: Column
         public let momentum: Column?, averageGradient: Column?
         public let decay: KerasWeightDecay?
         public let scalars: KerasScalars
 
-        public init(count: Int, params: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+        public init(count: Int, params: UnsafeMutablePointer<Float>, answer: UnsafeMutablePointer<Float>? = nil,
+                    gradient: UnsafePointer<Float>,
                     velocity: UnsafeMutablePointer<Float>, momentum: UnsafeMutablePointer<Float>?,
                     averageGradient: UnsafeMutablePointer<Float>?, decay: KerasWeightDecay?, _ scalars: KerasScalars) {
             self.count = count
-            self.params = Column(params)
+            self.params = ParamsColumn(params, answer: answer)
             self.gradient = Column(gradient)
             self.velocity = Column(velocity)
             self.momentum = momentum.map(Column.init)
@@ -104,15 +106,17 @@ public enum RMSprop {
 
     public struct PyTorch: ElementwiseKernel {
         public let count: Int
-        public let params: Column, gradient: Column, squareAverage: Column
+        public let params: ParamsColumn
+        public let gradient: Column, squareAverage: Column
         public let momentumBuffer: Column?, gradientAverage: Column?
         public let scalars: TorchScalars
 
-        public init(count: Int, params: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+        public init(count: Int, params: UnsafeMutablePointer<Float>, answer: UnsafeMutablePointer<Float>? = nil,
+                    gradient: UnsafePointer<Float>,
                     squareAverage: UnsafeMutablePointer<Float>, momentumBuffer: UnsafeMutablePointer<Float>?,
                     gradientAverage: UnsafeMutablePointer<Float>?, _ scalars: TorchScalars) {
             self.count = count
-            self.params = Column(params)
+            self.params = ParamsColumn(params, answer: answer)
             self.gradient = Column(gradient)
             self.squareAverage = Column(squareAverage)
             self.momentumBuffer = momentumBuffer.map(Column.init)

@@ -18,17 +18,19 @@
 public enum SGD {
     public struct Keras: ElementwiseKernel {
         public let count: Int
-        public let params: Column, gradient: Column
+        public let params: ParamsColumn
+        public let gradient: Column
         public let momentum: Column?
         public let decay: KerasWeightDecay?
         public let lr: Float, mu: Float
         public let nesterov: Bool
 
-        public init(count: Int, params: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+        public init(count: Int, params: UnsafeMutablePointer<Float>, answer: UnsafeMutablePointer<Float>? = nil,
+                    gradient: UnsafePointer<Float>,
                     momentum: UnsafeMutablePointer<Float>?, decay: KerasWeightDecay?, lr: Float,
                     momentum mu: Float, nesterov: Bool) {
             self.count = count
-            self.params = Column(params)
+            self.params = ParamsColumn(params, answer: answer)
             self.gradient = Column(gradient)
             self.momentum = momentum.map(Column.init)
             self.decay = decay
@@ -72,16 +74,18 @@ public enum SGD {
 
     public struct PyTorch: ElementwiseKernel {
         public let count: Int
-        public let params: Column, gradient: Column
+        public let params: ParamsColumn
+        public let gradient: Column
         public let buffer: Column?
         /// The momentum buffer was just created: it takes the gradient as is.
         public let firstStep: Bool
         public let scalars: TorchScalars
 
-        public init(count: Int, params: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
+        public init(count: Int, params: UnsafeMutablePointer<Float>, answer: UnsafeMutablePointer<Float>? = nil,
+                    gradient: UnsafePointer<Float>,
                     buffer: UnsafeMutablePointer<Float>?, firstStep: Bool, _ scalars: TorchScalars) {
             self.count = count
-            self.params = Column(params)
+            self.params = ParamsColumn(params, answer: answer)
             self.gradient = Column(gradient)
             self.buffer = buffer.map(Column.init)
             self.firstStep = firstStep

@@ -17,4 +17,7 @@ public enum AVX2 {
     @inline(never) public static func run(_ kernel: RMSprop.PyTorch, _ range: Range<Int>) { kernel.run(range) }
     @inline(never) public static func run(_ kernel: Adam.Keras, _ range: Range<Int>) { kernel.run(range) }
     @inline(never) public static func run(_ kernel: Adam.PyTorch, _ range: Range<Int>) { kernel.run(range) }
+    @inline(never) public static func allFinite(_ values: UnsafePointer<Float>, _ range: Range<Int>) -> Bool {
+        FiniteScan.allFinite(values, range)
+    }
 }

@@ -6,14 +6,20 @@ import OptimizerCore
 ///
 /// A raw body is read straight into `vector`; its length is checked against
 /// `Content-Length` before anything is read, so a wrong size is refused without an upload
-/// (`Expect: 100-continue`). A JSON body is an array, or an object whose only key is
-/// `objectKey` (`{"gradient": [...]}`), parsed straight into the buffer.
+/// (`Expect: 100-continue`), and its floats are checked for NaN and infinity as they arrive
+/// (the returned `FiniteCheck`, which the step then needs not repeat). A JSON body is an array,
+/// or an object whose only key is `objectKey` (`{"gradient": [...]}`), parsed straight into the
+/// buffer; it returns nil (unchecked).
 enum VectorBody {
+    @discardableResult
     static func read(_ request: HTTPRequest, _ body: RequestBody, as representation: VectorRepresentation,
-                     into vector: FloatBuffer, objectKey: String, maxBytes: Int) throws {
+                     into vector: FloatBuffer, objectKey: String, maxBytes: Int) throws -> FiniteCheck? {
         switch representation {
-        case .raw: try readRaw(request, body, into: vector)
-        case .json: try readJSON(body, into: vector, objectKey: objectKey, maxBytes: maxBytes)
+        case .raw:
+            return try readRaw(request, body, into: vector)
+        case .json:
+            try readJSON(body, into: vector, objectKey: objectKey, maxBytes: maxBytes)
+            return nil
         }
     }
 
@@ -24,15 +30,32 @@ enum VectorBody {
         }
     }
 
-    private static func readRaw(_ request: HTTPRequest, _ body: RequestBody, into vector: FloatBuffer) throws {
+    /// Each read's worth (64 KB to 1.6 MB on loopback) is scanned for NaN and infinity right
+    /// after the kernel copied it in, while it is likely still in this core's caches, instead of
+    /// in a pass of its own over the whole vector under the session lock (perf: 4 % of a
+    /// 1M-float step before, 2.5 to 3.9 % now, most of the gain from `FiniteScan`'s AVX2 form).
+    /// A bad value is only recorded: the step refuses it, after its `If-Match` and idempotency
+    /// checks, as it refuses one it finds itself.
+    private static func readRaw(_ request: HTTPRequest, _ body: RequestBody, into vector: FloatBuffer) throws -> FiniteCheck {
         let size = vector.count
         let expectedBytes = size * 4
         try checkRawLength(request, size: size)
         let raw = UnsafeMutableRawBufferPointer(vector.buffer)
-        let got = try body.readFully(into: raw)
+        let floats = UnsafeBufferPointer(vector.buffer)
+        var check = FiniteCheck()
+        var got = 0
+        while got < expectedBytes {
+            let n = try body.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[got...]))
+            if n == 0 { break }
+            got += n
+            // Only whole floats; a float split between two reads is scanned after the second.
+            let whole = got / 4
+            fromLittleEndian(UnsafeMutableBufferPointer(rebasing: vector.buffer[check.checked..<whole]))
+            check.scan(floats, upTo: whole)
+        }
         if got < expectedBytes { throw ServiceError.lengthMismatch(expected: size, got: got / 4, bytes: got) }
         try expectEnd(body, size: size)
-        fromLittleEndian(vector.buffer)
+        return check
     }
 
     /// Reads a raw body of exactly `size` float32s into `spool`, a block of `block.count` floats
@@ -89,7 +112,7 @@ enum VectorBody {
 
     private static func readJSON(_ body: RequestBody, into vector: FloatBuffer, objectKey: String, maxBytes: Int) throws {
         let size = vector.count
-        let bytes = try body.readAll(limit: maxBytes)
+        let bytes = try body.readDocument(limit: maxBytes)
         var found = false
         var unknown: String?
         let count = try bytes.withBytesTyped { (raw) throws(ServiceError) -> Int in

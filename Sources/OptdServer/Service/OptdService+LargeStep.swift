@@ -67,11 +67,11 @@ extension OptdService {
                 return try answerStep(answer, started: started, as: answerAs, request, response)
             }
             let gradient = FloatBuffer(count: size)
-            try VectorBody.read(request, body, as: representation, into: gradient, objectKey: "gradient",
-                                maxBytes: options.limits.maxBodyBytes)
+            let checked = try VectorBody.read(request, body, as: representation, into: gradient, objectKey: "gradient",
+                                              maxBytes: options.limits.maxBodyBytes)
             let started = Instant.now()
-            let answer = try session.step(gradient: gradient, ifMatch: ifMatch, idempotencyKey: key, journal: journal,
-                                          keepsAnswers: false)
+            let answer = try session.step(gradient: gradient, checked: checked, ifMatch: ifMatch, idempotencyKey: key,
+                                          journal: journal, keepsAnswers: false)
             try answerStep(answer, started: started, as: answerAs, request, response)
         }
     }

@@ -208,26 +208,23 @@ final class Session: Sendable {
     /// Applies one gradient. `ifMatch` makes it conditional on the current ETag; a known
     /// `idempotencyKey` returns its first answer and applies nothing.
     ///
-    /// `gradient` is used as scratch, and then holds the answer: the parameters after the step
-    /// are copied into it (one memcpy under the lock, no allocation), so the caller sends them
-    /// from there. With an `idempotencyKey` the answer is a copy of its own, kept by the cache
-    /// (unless `keepsAnswers` is false: large sessions' answers are never copied).
-    func step(gradient: FloatBuffer, ifMatch: String?, idempotencyKey: String?, journal: Journal?,
-              keepsAnswers: Bool = true) throws(ServiceError) -> VectorAnswer {
+    /// `gradient` is used as scratch, and then holds the answer: the update writes the
+    /// parameters after the step into it as it goes (no allocation, no separate copy under the
+    /// lock), so the caller sends them from there. With an `idempotencyKey` the answer is a copy
+    /// of its own, kept by the cache (unless `keepsAnswers` is false: large sessions' answers
+    /// are never copied). `checked` is the finiteness scan made while the gradient was read.
+    func step(gradient: FloatBuffer, checked: FiniteCheck? = nil, ifMatch: String?, idempotencyKey: String?,
+              journal: Journal?, keepsAnswers: Bool = true) throws(ServiceError) -> VectorAnswer {
         try state.withLock { (s) throws(ServiceError) -> VectorAnswer in
             guard !s.deleted else { throw .sessionNotFound(id) }
             if let key = idempotencyKey, let replayed = try Self.replay(key, s) { return replayed }
             try Self.check(ifMatch, step: s.optimizer.step)
-            let lsn = try Self.applyJournalled(&s, gradient, keyField: idempotencyKey ?? "", id: id, journal: journal)
-            let params = s.optimizer.params
-            let values: FloatBuffer
-            if let key = idempotencyKey, keepsAnswers {
-                values = params.copy()
-                s.idempotency.record(key, step: s.optimizer.step, params: values)
-            } else {
-                if let key = idempotencyKey { s.idempotency.record(key, step: s.optimizer.step, params: nil) }
-                gradient.assign(from: UnsafeBufferPointer(params.buffer))
-                values = gradient
+            let keeps = idempotencyKey != nil && keepsAnswers
+            let lsn = try Self.applyJournalled(&s, gradient, checked: checked, answer: keeps ? nil : gradient,
+                                               keyField: idempotencyKey ?? "", id: id, journal: journal)
+            let values = keeps ? s.optimizer.params.copy() : gradient
+            if let key = idempotencyKey {
+                s.idempotency.record(key, step: s.optimizer.step, params: keeps ? values : nil)
             }
             return VectorAnswer(step: s.optimizer.step, values: values, lsn: lsn)
         }
@@ -364,12 +361,13 @@ final class Session: Sendable {
 
     /// Applies one dense gradient, journalling it as received (after validation, before it
     /// serves as scratch) under `keyField`, the request's key or a round's keys; returns the
-    /// record's LSN.
-    static func applyJournalled(_ s: inout State, _ gradient: FloatBuffer, keyField: String, id: String,
+    /// record's LSN. `checked` and `answer` are `Optimizer.apply`'s.
+    static func applyJournalled(_ s: inout State, _ gradient: FloatBuffer, checked: FiniteCheck? = nil,
+                                answer: FloatBuffer? = nil, keyField: String, id: String,
                                 journal: Journal?) throws(ServiceError) -> UInt64? {
         var lsn: UInt64?
         do throws(StepError) {
-            try s.optimizer.apply(gradient: gradient.buffer) {
+            try s.optimizer.apply(gradient: gradient.buffer, checked: checked, answer: answer?.buffer) {
                 lsn = journal?.append { lsn, out in
                     JournalRecord.frame(kind: .step, lsn: lsn, id: id, key: keyField, vector: gradient, into: &out)
                 }
