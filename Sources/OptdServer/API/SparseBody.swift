@@ -42,7 +42,7 @@ enum SparseBody {
         if let declared = request.contentLength, declared < 4 || (declared - 4) % 8 != 0 {
             throw ServiceError.invalidSparseBody("a \(binaryType) body is 4 + 8·count bytes; Content-Length is \(declared)")
         }
-        let bytes = try body.readDocument(limit: maxBytes)
+        let bytes = try body.readAll(limit: maxBytes)
         guard bytes.count >= 4 else { throw ServiceError.invalidSparseBody("the body has \(bytes.count) bytes; it starts with a 4-byte count") }
         return try bytes.withBytesTyped { (p) throws(ServiceError) -> SparseGradient in
             let count = Int(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
@@ -58,7 +58,7 @@ enum SparseBody {
     }
 
     private static func readJSON(_ body: RequestBody, maxBytes: Int) throws -> SparseGradient {
-        let bytes = try body.readDocument(limit: maxBytes)
+        let bytes = try body.readAll(limit: maxBytes)
         var indices: [Int32]?
         var values: [Float]?
         var problem: ServiceError?

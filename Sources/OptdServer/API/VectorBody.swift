@@ -112,7 +112,7 @@ enum VectorBody {
 
     private static func readJSON(_ body: RequestBody, into vector: FloatBuffer, objectKey: String, maxBytes: Int) throws {
         let size = vector.count
-        let bytes = try body.readDocument(limit: maxBytes)
+        let bytes = try body.readAll(limit: maxBytes)
         var found = false
         var unknown: String?
         let count = try bytes.withBytesTyped { (raw) throws(ServiceError) -> Int in

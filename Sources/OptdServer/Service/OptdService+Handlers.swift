@@ -32,7 +32,7 @@ extension OptdService {
 
     func createSession(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
         try VectorRepresentation.requireJSON(request.headers)
-        let create = try CreateSessionRequest(json: try body.readDocument(limit: options.limits.maxBodyBytes),
+        let create = try CreateSessionRequest(json: try body.readAll(limit: options.limits.maxBodyBytes),
                                               maxSize: options.maxSessionSize)
         try insertSession(create, id: create.id ?? SessionID.generate(), response)
     }
@@ -65,7 +65,7 @@ extension OptdService {
     func patchSession(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
         let session = try session(for: request)
         try VectorRepresentation.requireJSON(request.headers)
-        let patch = try PatchSessionRequest(json: try body.readDocument(limit: 1 << 20), current: session.metadata.config)
+        let patch = try PatchSessionRequest(json: try body.readAll(limit: 1 << 20), current: session.metadata.config)
         let (metadata, lsn) = try session.update(hyperparameters: patch.hyperparameters, journal: journal)
         waitDurable(lsn)
         try response.respond(.ok, headers: Self.json, body: Documents.session(metadata))
@@ -214,7 +214,7 @@ extension OptdService {
             guard let existing = try? store.get(id) else { throw ServiceError.preconditionFailed(current: nil, given: ifMatch) }
             try Session.check(ifMatch, step: existing.metadata.step)
         }
-        let bytes = try body.readDocument(limit: options.limits.maxBodyBytes)
+        let bytes = try body.readAll(limit: options.limits.maxBodyBytes)
         let restored: SessionFile.Restored
         do throws(SessionFile.Error) {
             restored = try bytes.withBytesTyped { (raw) throws(SessionFile.Error) in try SessionFile.restore(raw, maxSize: options.maxSessionSize) }

@@ -65,7 +65,7 @@ extension OptdService {
     func putSession(_ request: HTTPRequest, _ body: RequestBody, _ response: ResponseWriter) throws {
         let id = try sessionID(request)
         try VectorRepresentation.requireJSON(request.headers)
-        let create = try CreateSessionRequest(json: try body.readDocument(limit: options.limits.maxBodyBytes),
+        let create = try CreateSessionRequest(json: try body.readAll(limit: options.limits.maxBodyBytes),
                                               maxSize: options.maxSessionSize)
         if let given = create.id, given != id {
             throw ServiceError.invalidSessionID("the body's id \"\(given)\" differs from the path's \"\(id)\"")
