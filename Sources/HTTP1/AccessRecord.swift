@@ -1,6 +1,6 @@
 /// What one answered request looked like, for an access log (one line per request, SPEC §6).
-/// Handed to ``HTTPServer/Configuration/accessLog`` after the answer was sent, on the
-/// connection's queue; keep the callback cheap.
+/// Handed to ``HTTPServer/Configuration/accessLog`` after the answer was sent, on the thread
+/// that served the request (often the event loop); keep the callback cheap.
 public struct AccessRecord: Sendable {
     /// `-` when the request line itself could not be read.
     public var method: String
