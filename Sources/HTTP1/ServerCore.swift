@@ -16,6 +16,8 @@ final class ServerCore: @unchecked Sendable {
     let budget: BodyBudget
     let acceptQueue = DispatchQueue(label: "http1.accept")
     let connectionsClosed = DispatchGroup()
+    /// Left when the listening socket is closed (its source's cancel handler ran).
+    private let listenerClosed = DispatchGroup()
 
     /// Numbers requests for the access log.
     func nextRequestID() -> UInt64 { requestCounter.add(1, ordering: .relaxed).newValue }
@@ -67,7 +69,11 @@ final class ServerCore: @unchecked Sendable {
             // The source keeps the core alive until shutdown cancels it: dropping the HTTPServer
             // without shutting it down leaves it serving rather than crashing.
             source.setEventHandler { self.acceptReady() }
-            source.setCancelHandler { Syscall.close(socket.fd) }
+            listenerClosed.enter()
+            source.setCancelHandler { [listenerClosed] in
+                Syscall.close(socket.fd)
+                listenerClosed.leave()
+            }
             listenerSource = source
             source.resume()
         }
@@ -144,6 +150,9 @@ final class ServerCore: @unchecked Sendable {
             }
             listenerSource = nil
         }
+        // Dispatch runs the cancel handler later; new clients must be refused (connection
+        // refused, not queued in a backlog nobody accepts from) before idle ones are closed.
+        _ = listenerClosed.wait(timeout: .now() + .seconds(1))
         for connection in registry.withLock({ Array($0.values) }) {
             connection.loop.execute { connection.closeIfIdle() }
         }
