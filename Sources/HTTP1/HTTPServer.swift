@@ -1,7 +1,8 @@
 import Synchronization
 
-/// An HTTP/1.1 server: a listener plus one serial queue per connection, routing requests to
-/// the handlers of a ``Router``.
+/// An HTTP/1.1 server: a listener plus epoll event loops (one per CPU it may run on) that
+/// read requests and run quick handlers, and Dispatch workers for handlers that may wait,
+/// routing requests to the handlers of a ``Router``.
 ///
 /// ```swift
 /// var router = Router()
