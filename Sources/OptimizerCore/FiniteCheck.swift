@@ -17,12 +17,18 @@ public struct FiniteCheck: Sendable {
     /// value nothing more is scanned: the vector is refused anyway.
     public mutating func scan(_ values: UnsafeBufferPointer<Float>, upTo end: Int) {
         precondition(checked <= end && end <= values.count, "scan ranges must follow one another")
-        defer { checked = end }
-        guard firstNonFinite == nil, checked < end, let base = values.baseAddress else { return }
+        scan(next: UnsafeBufferPointer(rebasing: values[checked..<end]))
+    }
+
+    /// Scans `piece`, the vector's next `piece.count` values held in a buffer of their own (a
+    /// block of a body that is spooled rather than kept whole).
+    public mutating func scan(next piece: UnsafeBufferPointer<Float>) {
+        defer { checked += piece.count }
+        guard firstNonFinite == nil, let base = piece.baseAddress else { return }
         // One thread on purpose: a piece is one read's worth, just copied in by this core, and
         // the scan of a piece takes microseconds, less than waking another thread costs.
-        if !KernelExecutor.allFinite(base, checked..<end) {
-            firstNonFinite = values[checked..<end].firstIndex { !$0.isFinite }
+        if !KernelExecutor.allFinite(base, 0..<piece.count) {
+            firstNonFinite = piece.firstIndex { !$0.isFinite }.map { checked + $0 }
         }
     }
 }

@@ -65,7 +65,7 @@ enum VectorBody {
                          block: FloatBuffer) throws {
         try checkRawLength(request, size: size)
         var offset = 0
-        var firstNonFinite: Int?
+        var check = FiniteCheck()
         while offset < size {
             let n = min(block.count, size - offset)
             let got = try body.readFully(into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(block.buffer)[0..<n * 4]))
@@ -74,19 +74,16 @@ enum VectorBody {
             }
             let floats = UnsafeMutableBufferPointer(rebasing: block.buffer[0..<n])
             fromLittleEndian(floats)
-            if firstNonFinite == nil {
-                if let bad = KernelExecutor.firstNonFinite(UnsafeBufferPointer(floats)) {
-                    firstNonFinite = offset + bad
-                } else {
-                    do throws(PersistenceError) { try spool.write(UnsafeBufferPointer(floats), at: offset) } catch {
-                        throw ServiceError.storageFailed("could not park the gradient: \(error)")
-                    }
+            check.scan(next: UnsafeBufferPointer(floats))
+            if check.firstNonFinite == nil {
+                do throws(PersistenceError) { try spool.write(UnsafeBufferPointer(floats), at: offset) } catch {
+                    throw ServiceError.storageFailed("could not park the gradient: \(error)")
                 }
             }
             offset += n
         }
         try expectEnd(body, size: size)
-        if let firstNonFinite { throw ServiceError.nonFinite(index: firstNonFinite) }
+        if let firstNonFinite = check.firstNonFinite { throw ServiceError.nonFinite(index: firstNonFinite) }
     }
 
     /// A chunked body may run on past the size: counts what follows without keeping it.
