@@ -64,25 +64,21 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         guard a.utf8.count == b.utf8.count else { return false }
         var a = a, b = b
         return a.withUTF8 { x in
-            b.withUTF8 { y in
-                for i in 0..<x.count where x[i] != y[i] {
-                    let lower = x[i] | 0x20
-                    if lower != y[i] | 0x20 || lower < UInt8(ascii: "a") || lower > UInt8(ascii: "z") { return false }
-                }
-                return true
-            }
+            b.withUTF8 { y in (0..<x.count).allSatisfy { sameIgnoringCase(x[$0], y[$0]) } }
         }
     }
 
     static func equalsIgnoringCase<A: StringProtocol, B: StringProtocol>(_ a: A, _ b: B) -> Bool {
-        let x = a.utf8, y = b.utf8
-        guard x.count == y.count else { return false }
-        for (p, q) in zip(x, y) where p != q {
-            if p | 0x20 != q | 0x20 { return false }
-            let lower = p | 0x20
-            if lower < UInt8(ascii: "a") || lower > UInt8(ascii: "z") { return false }
-        }
-        return true
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy(sameIgnoringCase)
+    }
+
+    /// Equal bytes, or the same ASCII letter in either case (RFC 9110 §5.1: field names are
+    /// case-insensitive; only ASCII letters have a case here).
+    @inline(__always)
+    private static func sameIgnoringCase(_ p: UInt8, _ q: UInt8) -> Bool {
+        if p == q { return true }
+        let lower = p | 0x20
+        return lower == q | 0x20 && lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")
     }
 }
 
