@@ -44,8 +44,8 @@ public final class RequestBody {
     /// Reads the whole body into a new array, for small documents such as JSON. Throws
     /// ``HTTPIOError/invalidBody(_:)`` with ``HTTPParseError/bodyTooLarge`` beyond `limit` bytes.
     public func readAll(limit: Int = 16 << 20) throws(HTTPIOError) -> [UInt8] {
-        if let declared = declaredLength, declared > limit { throw .invalidBody(.bodyTooLarge) }
         if let declared = declaredLength {
+            if declared > limit { throw .invalidBody(.bodyTooLarge) }
             // The length is known: one allocation, filled by the reads without zeroing it first.
             var failure: HTTPIOError?
             let bytes = [UInt8](unsafeUninitializedCapacity: declared) { buffer, count in
@@ -54,7 +54,8 @@ public final class RequestBody {
             if let failure { throw failure }
             return bytes
         }
-        var bytes = [UInt8](repeating: 0, count: min(declaredLength ?? 4096, limit))
+        // Chunked: the length shows only at the end, so the array grows as chunks come.
+        var bytes = [UInt8](repeating: 0, count: min(4096, limit))
         var filled = 0
         while true {
             if filled == bytes.count {
