@@ -30,7 +30,8 @@ final class EventLoop: @unchecked Sendable {
             Syscall.close(epollFD)
             throw error
         }
-        try? control(EPOLL_CTL_ADD, wakeFD)
+        // Fully initialised from here: if this throws, deinit closes both descriptors.
+        try control(EPOLL_CTL_ADD, wakeFD)
     }
 
     /// The descriptors close only when nothing can reach the loop any more: closing them at
