@@ -95,6 +95,39 @@ import Testing
                                     "1234567890123456789", "12345678901234567890", "9999999999999999999", "1.0000000000000000000000001"])
     }
 
+    /// The fast path multiplies by the nearest double to 10^k; each of those is what strtod
+    /// reads from "1ek", so the table holds no typo.
+    @Test func scalesAreTheNearestDoubles() {
+        for k in -64...64 {
+            #expect(FloatParsing.scales[k + 64].bitPattern == strtod("1e\(k)", nil).bitPattern, "10^\(k)")
+        }
+    }
+
+    /// Python's json.dumps writes a float32 value as the 17-digit double it became; other
+    /// clients write 9 digits or the shortest. And the fast path's margin: decimals a few double
+    /// ulps either side of the midpoint between two float32s, where rounding is decided by a hair.
+    @Test func longDecimalsAndNearMidpointsReadLikeStrtof() throws {
+        var rand = Rand(seed: 6)
+        var texts: [String] = []
+        for _ in 0..<4000 {
+            // Normal float32s of every exponent, either sign.
+            let bits = UInt32(truncatingIfNeeded: rand.next()) & 0x7FFF_FFFF
+            let value = Float(bitPattern: max(0x0080_0000, min(bits, 0x7F7F_FFFE)) | UInt32(rand.next() & 1) << 31)
+            texts.append(String(format: "%.17g", Double(value)))
+            texts.append(String(format: "%.9g", Double(value)))
+            let midpoint = (Double(value) + Double(value.magnitude.nextUp) * (value < 0 ? -1 : 1)) / 2
+            var below = midpoint, above = midpoint
+            texts.append(String(format: "%.18e", midpoint))
+            for _ in 1...12 {
+                below = below.nextDown
+                above = above.nextUp
+                texts.append(String(format: "%.18e", below))
+                texts.append(String(format: "%.18e", above))
+            }
+        }
+        try expectParsesLikeStrtof(texts)
+    }
+
     /// What orjson and json.dumps write: no spaces, spaces after commas, pretty-printed.
     @Test func whitespaceBetweenNumbersIsRead() throws {
         let values: [Float] = [0.0010531157, -0.00013796506, 1.5, -2, 3e-7]
