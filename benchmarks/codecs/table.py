@@ -27,6 +27,12 @@ for n in sorted({n for _, n in figures}):
     for peer, what in [("orjson-loads", "orjson.loads"),
                        ("orjson-loads+np.array(float32)", "orjson.loads + np.array(float32)")]:
         print(f"| parse, {what} | {cell(parse)} | {cell(peer)} | {ratio(parse, peer, 0)}, {ratio(parse, peer, 1)} |")
+    dumps = "optd-parse json.dumps (into float32)"
+    if (dumps, n) in figures:
+        for peer, what in [("orjson-loads json.dumps", "orjson.loads"),
+                           ("orjson-loads+np.array json.dumps", "orjson.loads + np.array(float32)")]:
+            print(f"| parse json.dumps text, {what} | {cell(dumps)} | {cell(peer)} | "
+                  f"{ratio(dumps, peer, 0)}, {ratio(dumps, peer, 1)} |")
     out = "optd-print (Float32Printer)"
     for peer, what in [("orjson-dumps(list of floats)", "orjson.dumps(list of float)"),
                        ("orjson-dumps(float32 ndarray, OPT_SERIALIZE_NUMPY)", "orjson.dumps(float32 ndarray)")]:
