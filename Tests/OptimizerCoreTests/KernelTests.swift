@@ -67,6 +67,22 @@ import Testing
         #expect(same)
     }
 
+    /// The chunks threads take turns on cover every coordinate once, each chunk starting on a
+    /// cache line (16 floats), whatever the count; a vector too short to share runs on one thread.
+    @Test(arguments: [KernelExecutor.parallelThreshold - 1, 2 * KernelExecutor.parallelThreshold,
+                      2 * KernelExecutor.parallelThreshold + 13, 1_000_003])
+    func chunksCoverEveryCoordinateOnce(_ count: Int) {
+        let split = KernelExecutor.$maxThreads.withValue(2) { KernelExecutor.Split(count: count) }
+        #expect(split.threads == (count >= 2 * KernelExecutor.parallelThreshold ? 2 : 1))
+        var next = 0
+        for chunk in 0..<split.chunks {
+            let range = split.range(chunk)
+            #expect(range.lowerBound == next && range.lowerBound % 16 == 0 && !range.isEmpty)
+            next = range.upperBound
+        }
+        #expect(next == count)
+    }
+
     @Test func aNonFiniteValueIsFoundWhereverItIs() throws {
         let n = 2 * KernelExecutor.parallelThreshold + 13
         for position in [0, 7, 8, n / 2, n - 14, n - 1] {
