@@ -97,6 +97,40 @@ import Testing
         #expect(printFloats(values) == expected)
     }
 
+    /// The fast path's tables by binary exponent are `powersOfTen` and the log formulas
+    /// rearranged (they are literals so that loading them costs no lazy initialisation).
+    @Test func tablesByExponent() {
+        for biasedExponent in 1...254 {
+            let q = biasedExponent - 150
+            let index = 1 - Float32Printer.floorLog10Pow2(q)  // -k
+            #expect(Float32Printer.cacheByExponent[biasedExponent]
+                    == Float32Printer.powersOfTen[index - Float32Printer.minPower], "E = \(biasedExponent)")
+            #expect(Int(Float32Printer.shiftByExponent[biasedExponent])
+                    == q + Float32Printer.floorLog2Pow10(index), "E = \(biasedExponent)")
+            #expect(Int(Float32Printer.scientificByExponent[biasedExponent]) == 8 - index, "E = \(biasedExponent)")
+        }
+    }
+
+    /// Values whose digits leave the fast path: nine digits, a remainder equal to the
+    /// interval's width or zero, the small-divisor correction.
+    @Test func exactPathAgreesWithFastPath() {
+        var rand = Rand(seed: 5)
+        var values: [Float] = []
+        var differing: [Float] = []
+        for _ in 0..<100_000 {
+            // 1/8 to 2, where N(0, 1) parameters are: every outcome of the fast path's tests.
+            let f = Float(bitPattern: 0x3E00_0000 | UInt32(truncatingIfNeeded: rand.next()) & 0x01FF_FFFF)
+            values.append(f)
+            let fast = Float32Printer.digits(f.bitPattern)
+            let exact = Float32Printer.exactDigits(f.bitPattern)
+            if fast.chars != exact.chars || fast.ninth != exact.ninth || fast.scientific != exact.scientific {
+                differing.append(f)
+            }
+        }
+        #expect(differing.isEmpty, "\(differing.prefix(10))")
+        #expect(printFloats(values) == "[" + values.map(\.description).joined(separator: ",") + "]")
+    }
+
     /// Whatever came before the array stays, and the array is trimmed to its text.
     @Test func appendsAfterExistingBytes() {
         var writer = JSONWriter()
