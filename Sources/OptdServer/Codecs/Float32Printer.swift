@@ -4,9 +4,9 @@
 /// Binary-to-Decimal Conversion Algorithm", 2020), specialised to float32: one 64-bit power of
 /// ten per value, one 64×64-bit multiplication giving the upper end z of the float's rounding
 /// interval in units of 10^k (k chosen so that the interval is 10 to 100 units wide; z is then
-/// 8.3 · 10^7 to 1.7 · 10^9), then a try of the next power of ten: if a multiple of 100 lies in the interval, that is the
-/// shortest decimal; otherwise the multiple of 10 nearest the float (Dragonbox's "small
-/// divisor" step, κ = 1). The decimal chosen is the shortest that reads back to the same float32;
+/// 8.3 · 10^7 to 1.7 · 10^9), then a try of the next power of ten: if a multiple of 100 lies in
+/// the interval, that is the shortest decimal; otherwise the multiple of 10 nearest the float
+/// (Dragonbox's "small divisor" step, κ = 1). The decimal chosen is the shortest that reads back to the same float32;
 /// when several are that short, the closest to the float's exact value (ties: even digit).
 ///
 /// Most values take the fast path in `digits`: everything that depends only on the binary
