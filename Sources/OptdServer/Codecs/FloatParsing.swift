@@ -19,15 +19,9 @@ import Darwin
 /// double (`fastDouble`, hyperparameters): Clinger's exact path, a mantissa below 2^53 and a power
 /// of ten up to 10^22 both exact doubles, so one multiplication or division is correctly rounded.
 enum FloatParsing {
-    /// 10^0 ... 10^22, every one an exact double.
-    static let powersOfTen: [Double] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ]
-
     /// 10^k for k = -64 ... 64 (`scales[k + 64]`), each the nearest double (checked against
     /// `strtod` in FloatScannerTests). A float32 needs k from -57 (19 digits, the smallest normal
-    /// 1.2e-38) to 38.
+    /// 1.2e-38) to 38; 10^0 ... 10^22 are exact, which Clinger's path for doubles relies on.
     static let scales: [Double] = [
         1e-64, 1e-63, 1e-62, 1e-61, 1e-60, 1e-59, 1e-58, 1e-57, 1e-56, 1e-55,
         1e-54, 1e-53, 1e-52, 1e-51, 1e-50, 1e-49, 1e-48, 1e-47, 1e-46, 1e-45,
@@ -63,7 +57,8 @@ enum FloatParsing {
     @inline(__always)
     static func fastDouble(mantissa: UInt64, exponent: Int, negative: Bool) -> Double? {
         guard mantissa <= 1 << 53, exponent >= -22, exponent <= 22 else { return nil }
-        let d = exponent < 0 ? Double(mantissa) / powersOfTen[-exponent] : Double(mantissa) * powersOfTen[exponent]
+        let power = scales[abs(exponent) &+ 64]  // 10^|exponent|, exact
+        let d = exponent < 0 ? Double(mantissa) / power : Double(mantissa) * power
         return negative ? -d : d
     }
 
