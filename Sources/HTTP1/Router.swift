@@ -88,8 +88,9 @@ public struct Router: Sendable {
         var firstPattern: String?
         for route in routes {
             guard let parameters = Self.capture(route.segments, pathBytes) else { continue }
-            let chosen = route.handlers[method] != nil ? method : .get
-            if let handler = route.handlers[method] ?? (method == .head ? route.handlers[.get] : nil) {
+            // HEAD without a handler of its own is served by GET's (RFC 9110 §9.3.2).
+            let chosen = method == .head && route.handlers[.head] == nil ? HTTPMethod.get : method
+            if let handler = route.handlers[chosen] {
                 // A handler registered without a predicate never runs inline.
                 let inline = route.runsInline[chosen] ?? { _ in false }
                 return (.handler(handler, pathParameters: parameters), route.pattern, inline)
