@@ -95,6 +95,25 @@ import Testing
                                     "1234567890123456789", "12345678901234567890", "9999999999999999999", "1.0000000000000000000000001"])
     }
 
+    /// The fast path converts the mantissa with its sign as a signed 64-bit integer, so a
+    /// 19-digit mantissa from 2^63 on has no such form and is left to strtof; just below, either
+    /// sign, it is read fast, and a negative number reads as its positive one negated.
+    @Test func mantissasAroundTwoToTheSixtyThree() throws {
+        #expect(scanned("9223372036854775807e-19") != nil, "2^63 - 1: the fast path")
+        #expect(scanned("-9223372036854775807e-19") != nil, "-(2^63 - 1): the fast path")
+        #expect(scanned("9223372036854775808e-19") == nil, "2^63: strtof")
+        #expect(scanned("-9999999999999999999e-30") == nil, "over 2^63: strtof")
+        try expectParsesLikeStrtof(["9223372036854775807e-19", "-9223372036854775807e-19", "9223372036854775808e-19",
+                                    "-9223372036854775808e-19", "9999999999999999999e-30", "-9999999999999999999e-30",
+                                    "9223372036854775807", "-9223372036854775808", "-0.0012345678", "-1.2345678e-05"])
+        for text in ["0.0012345678", "1.2345678e-05", "3.4028235e38", "2.5e-30", "0.5", "123456.78"] {
+            guard let positive = scanned(text), let negative = scanned("-" + text) else {
+                Issue.record("\(text) left to the slow path"); continue
+            }
+            #expect(negative.value.bitPattern == (-positive.value).bitPattern, "-\(text)")
+        }
+    }
+
     /// The fast path multiplies by the nearest double to 10^k; each of those is what strtod
     /// reads from "1ek", so the table holds no typo.
     @Test func scalesAreTheNearestDoubles() {
