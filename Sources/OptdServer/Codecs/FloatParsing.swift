@@ -6,7 +6,7 @@ import Darwin
 
 /// Decimal → float32 with correct rounding, fast for the numbers trainers send.
 ///
-/// float32 (`fastFloat`): the decimal's digits (up to 19, exact in a UInt64) times the nearest
+/// float32 (`fastFloat`): the decimal's digits (up to 19, exact below 2^63) times the nearest
 /// double to its power of ten, in double arithmetic. Three roundings of at most half a double ulp
 /// each (digits to double, the power, the product) leave the product within 3 double ulps of the
 /// exact value. Rounding it to float32 therefore gives the exact value's float32 unless a float32
