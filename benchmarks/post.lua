@@ -28,9 +28,9 @@ else
             requests[i + 1] = wrk.format(nil, nil, nil, read(stem .. "-" .. i .. ext))
         end
     end
-    local next = 0
+    local turn = 0
     function request()
-        next = next % count + 1
-        return requests[next]
+        turn = turn % count + 1
+        return requests[turn]
     end
 end
