@@ -207,6 +207,7 @@ final class Connection: @unchecked Sendable {
     /// other requests), and back to the loop afterwards.
     func offload(_ work: @escaping @Sendable () -> Void) {
         offloaded = true
+        loop.connectionOffloaded()
         loop.unwatch(self)
         workerQueue.async { [self] in
             work()
@@ -217,6 +218,7 @@ final class Connection: @unchecked Sendable {
     /// On the loop, after a worker's turn: serve what was pipelined meanwhile and wait for more.
     func returnToLoop() {
         offloaded = false
+        loop.connectionReturned()
         if isClosed {
             loop.forget(self)
             return

@@ -12,8 +12,16 @@ import EventPoll
 /// served and answered on the thread that saw it ready, and only handlers that may wait (large
 /// bodies, aggregation rounds, disk) move to a Dispatch worker (``Connection/offload(_:)``).
 ///
-/// Threading: `connections`, `earliestDeadline` and every connection it owns are touched only on
-/// this loop's thread; other threads reach it through ``execute(_:)``. Hence `@unchecked Sendable`.
+/// Busy polling: after a batch in which it answered requests itself, the loop keeps checking
+/// for readiness for up to ``HTTPServer/Configuration/busyPoll`` before it sleeps. On this
+/// project's VMs a sleeping core takes about 30 µs to wake for the next request, half a small
+/// step's round trip; a client that steps in a loop (one trainer, many tensors) sends its next
+/// request well within that window. Not after a batch that only handed work to workers (a
+/// large step): the poll would take their core from them.
+///
+/// Threading: `connections`, `earliestDeadline`, `offloadedConnections` and every connection it
+/// owns are touched only on this loop's thread; other threads reach it through ``execute(_:)``.
+/// Hence `@unchecked Sendable`.
 final class EventLoop: @unchecked Sendable {
     private let epollFD: Int32
     private let wakeFD: Int32
@@ -21,8 +29,12 @@ final class EventLoop: @unchecked Sendable {
     private var connections: [Int32: Connection] = [:]
     private var earliestDeadline: Instant?
     private var stopped = false
+    private let busyPoll: Duration
+    /// Connections a worker thread owns now (see ``Connection/offload(_:)``).
+    private var offloadedConnections = 0
 
-    init() throws(SystemError) {
+    init(busyPoll: Duration = .zero) throws(SystemError) {
+        self.busyPoll = busyPoll
         epollFD = try Syscall.check("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
         do {
             wakeFD = try Syscall.check("eventfd") { eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC)) }
@@ -87,6 +99,11 @@ final class EventLoop: @unchecked Sendable {
         try? control(EPOLL_CTL_DEL, connection.fd)
     }
 
+    /// A worker thread takes `connection` over; ``connectionReturned()`` when it hands it back.
+    func connectionOffloaded() { offloadedConnections += 1 }
+
+    func connectionReturned() { offloadedConnections -= 1 }
+
     /// Drops a closed connection (its descriptor may already belong to a newer one).
     func forget(_ connection: Connection) {
         if connections[connection.fd] === connection { connections[connection.fd] = nil }
@@ -109,13 +126,18 @@ final class EventLoop: @unchecked Sendable {
         let capacity = 128
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
+        var poll = false
         while !stopped {
-            let timeout = earliestDeadline.map { Instant.now().milliseconds(until: $0) } ?? -1
-            let count = epoll_wait(epollFD, events, Int32(capacity), timeout)
+            var count: Int32 = poll ? pollBriefly(events, capacity: Int32(capacity)) : 0
+            if count == 0 {
+                let timeout = earliestDeadline.map { Instant.now().milliseconds(until: $0) } ?? -1
+                count = epoll_wait(epollFD, events, Int32(capacity), timeout)
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 fatalError("epoll_wait failed: errno \(errno)")
             }
+            var servedConnection = false
             for index in 0..<Int(count) {
                 let fd = events[index].data.fd
                 if fd == wakeFD {
@@ -123,10 +145,24 @@ final class EventLoop: @unchecked Sendable {
                 } else {
                     // Absent when closed earlier in this batch.
                     connections[fd]?.readable()
+                    servedConnection = true
                 }
             }
+            poll = servedConnection && offloadedConnections == 0 && busyPoll > .zero
             if let deadline = earliestDeadline, Instant.now() >= deadline { sweep() }
         }
+    }
+
+    /// Readiness within `busyPoll`, without sleeping: the events' count, 0 if none came, -1 on
+    /// an error. Yields between checks, so a runnable thread on this core is not kept waiting.
+    private func pollBriefly(_ events: UnsafeMutablePointer<epoll_event>, capacity: Int32) -> Int32 {
+        let until = Instant.now().advanced(by: busyPoll)
+        repeat {
+            let count = epoll_wait(epollFD, events, capacity, 0)
+            if count != 0 { return count }
+            sched_yield()
+        } while Instant.now() < until
+        return 0
     }
 
     private func runTasks() {

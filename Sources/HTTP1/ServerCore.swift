@@ -57,7 +57,7 @@ final class ServerCore: @unchecked Sendable {
         let socket = try ListeningSocket(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
         let count = configuration.eventLoops > 0 ? configuration.eventLoops : max(1, Int(optd_cpus_in_affinity_mask()))
         do {
-            for _ in 0..<count { loops.append(try EventLoop()) }
+            for _ in 0..<count { loops.append(try EventLoop(busyPoll: configuration.busyPoll)) }
         } catch {
             Syscall.close(socket.fd)
             throw error

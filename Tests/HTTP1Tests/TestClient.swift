@@ -111,11 +111,14 @@ struct TestServer {
     let server: HTTPServer
     let port: Int
 
+    /// `busyPoll`: 50 µs as optd runs, so every loopback test also covers the loop's polling
+    /// between requests (optd's end-to-end tests cover it off).
     init(limits: HTTPLimits = HTTPLimits(), host: String = "127.0.0.1", eventLoops: Int = 0,
-         configure: (inout Router) -> Void) throws {
+         busyPoll: Duration = .microseconds(50), configure: (inout Router) -> Void) throws {
         var router = Router()
         configure(&router)
-        server = HTTPServer(configuration: .init(host: host, port: 0, limits: limits, eventLoops: eventLoops), router: router)
+        server = HTTPServer(configuration: .init(host: host, port: 0, limits: limits, eventLoops: eventLoops, busyPoll: busyPoll),
+                            router: router)
         port = try server.start()
     }
 

@@ -19,7 +19,8 @@ public enum OptdApp {
         let service = OptdService(options: options)
         let log = AccessLog.writer(options.logFormat), metrics = service.metrics
         let server = HTTPServer(configuration: .init(host: options.host, port: options.port, limits: options.limits,
-                                                     accessLog: { record in metrics.observe(record); log(record) }),
+                                                     accessLog: { record in metrics.observe(record); log(record) },
+                                                     busyPoll: .microseconds(options.busyPollMicroseconds)),
                                 router: service.router())
         let port = try server.start()
         try service.restore()

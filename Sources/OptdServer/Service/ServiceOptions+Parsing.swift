@@ -74,6 +74,9 @@ extension ServiceOptions {
         Option(flag: "--shutdown-grace", help: "seconds in-flight requests get on SIGTERM (default 8)") { o, v throws(ParseError) in
             o.shutdownGrace = try seconds(v, "--shutdown-grace")
         },
+        Option(flag: "--busy-poll-us", help: "microseconds to poll for the next request before sleeping; 0 = off (default 50)") { o, v throws(ParseError) in
+            o.busyPollMicroseconds = try int(v, "--busy-poll-us", 0...10_000)
+        },
     ]
 
     /// Options from `arguments` (without the program name) over `environment`.
