@@ -1,7 +1,8 @@
 // A tiny server on HTTP1 for the benchmark (benchmarks/http1/run):
 //   GET  /4k   → 4096 bytes
 //   POST /echo → the request body back
-// Flags: --host (default 127.0.0.1), --port (default 8080; 0 picks a free one).
+// Flags: --host (default 127.0.0.1), --port (default 8080; 0 picks a free one), --busy-poll-us
+// (default 50, as optd; 0 = off).
 // Prints `listening on HOST:PORT` to stderr when ready; SIGTERM/SIGINT shut it down gracefully.
 import Dispatch
 import Foundation
@@ -9,13 +10,15 @@ import HTTP1
 
 var host = "127.0.0.1"
 var port = 8080
+var busyPollMicroseconds = 50
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let flag = arguments.next() {
     switch flag {
     case "--host": host = arguments.next() ?? host
     case "--port": port = arguments.next().flatMap(Int.init) ?? port
+    case "--busy-poll-us": busyPollMicroseconds = arguments.next().flatMap(Int.init) ?? busyPollMicroseconds
     default:
-        FileHandle.standardError.write(Data("usage: http1-echo [--host H] [--port P]\n".utf8))
+        FileHandle.standardError.write(Data("usage: http1-echo [--host H] [--port P] [--busy-poll-us N]\n".utf8))
         exit(2)
     }
 }
@@ -33,7 +36,7 @@ router.on(.post, "/echo", runsInline: inline) { _, body, response in
     try response.respond(.ok, headers: ["Content-Type": "application/octet-stream"], body: bytes)
 }
 
-let server = HTTPServer(configuration: .init(host: host, port: port), router: router)
+let server = HTTPServer(configuration: .init(host: host, port: port, busyPoll: .microseconds(busyPollMicroseconds)), router: router)
 do {
     let bound = try server.start()
     FileHandle.standardError.write(Data("listening on \(host):\(bound)\n".utf8))
