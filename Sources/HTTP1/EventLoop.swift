@@ -12,12 +12,14 @@ import EventPoll
 /// served and answered on the thread that saw it ready, and only handlers that may wait (large
 /// bodies, aggregation rounds, disk) move to a Dispatch worker (``Connection/offload(_:)``).
 ///
-/// Busy polling: after a batch in which it answered requests itself, the loop keeps checking
-/// for readiness for up to ``HTTPServer/Configuration/busyPoll`` before it sleeps. On this
+/// Busy polling: after a batch with readiness on connections, the loop keeps checking for
+/// readiness for up to ``HTTPServer/Configuration/busyPoll`` before it sleeps. On this
 /// project's VMs a sleeping core takes about 30 µs to wake for the next request, half a small
 /// step's round trip; a client that steps in a loop (one trainer, many tensors) sends its next
-/// request well within that window. Not after a batch that only handed work to workers (a
-/// large step): the poll would take their core from them.
+/// request well within that window. Not while any of its connections is with a worker (a large
+/// step, an aggregation round, a journal write): the poll would take the worker's core. So one
+/// long wait on a worker turns polling off for the whole loop until it returns; polling is for
+/// small requests answered on the loop, and a loop serving those has no worker busy.
 ///
 /// Threading: `connections`, `earliestDeadline`, `offloadedConnections` and every connection it
 /// owns are touched only on this loop's thread; other threads reach it through ``execute(_:)``.
@@ -30,11 +32,13 @@ final class EventLoop: @unchecked Sendable {
     private var earliestDeadline: Instant?
     private var stopped = false
     private let busyPoll: Duration
+    private let pollCounters: BusyPollCounters
     /// Connections a worker thread owns now (see ``Connection/offload(_:)``).
     private var offloadedConnections = 0
 
-    init(busyPoll: Duration = .zero) throws(SystemError) {
+    init(busyPoll: Duration = .zero, counters: BusyPollCounters = BusyPollCounters()) throws(SystemError) {
         self.busyPoll = busyPoll
+        pollCounters = counters
         epollFD = try Syscall.check("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
         do {
             wakeFD = try Syscall.check("eventfd") { eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC)) }
@@ -102,7 +106,10 @@ final class EventLoop: @unchecked Sendable {
     /// A worker thread takes `connection` over; ``connectionReturned()`` when it hands it back.
     func connectionOffloaded() { offloadedConnections += 1 }
 
-    func connectionReturned() { offloadedConnections -= 1 }
+    func connectionReturned() {
+        offloadedConnections -= 1
+        assert(offloadedConnections >= 0, "a connection returned that was not offloaded")
+    }
 
     /// Drops a closed connection (its descriptor may already belong to a newer one).
     func forget(_ connection: Connection) {
@@ -137,7 +144,9 @@ final class EventLoop: @unchecked Sendable {
                 if errno == EINTR { continue }
                 fatalError("epoll_wait failed: errno \(errno)")
             }
-            var servedConnection = false
+            // Readiness on a connection (a request, part of one, or its end) rather than only
+            // tasks from other threads: a client is talking, and may soon say more.
+            var connectionEvents = false
             for index in 0..<Int(count) {
                 let fd = events[index].data.fd
                 if fd == wakeFD {
@@ -145,10 +154,10 @@ final class EventLoop: @unchecked Sendable {
                 } else {
                     // Absent when closed earlier in this batch.
                     connections[fd]?.readable()
-                    servedConnection = true
+                    connectionEvents = true
                 }
             }
-            poll = servedConnection && offloadedConnections == 0 && busyPoll > .zero
+            poll = connectionEvents && offloadedConnections == 0 && busyPoll > .zero
             if let deadline = earliestDeadline, Instant.now() >= deadline { sweep() }
         }
     }
@@ -156,13 +165,19 @@ final class EventLoop: @unchecked Sendable {
     /// Readiness within `busyPoll`, without sleeping: the events' count, 0 if none came, -1 on
     /// an error. Yields between checks, so a runnable thread on this core is not kept waiting.
     private func pollBriefly(_ events: UnsafeMutablePointer<epoll_event>, capacity: Int32) -> Int32 {
-        let until = Instant.now().advanced(by: busyPoll)
+        let start = Instant.now()
+        let until = start.advanced(by: busyPoll)
+        var now = start
+        var count: Int32 = 0
         repeat {
-            let count = epoll_wait(epollFD, events, capacity, 0)
-            if count != 0 { return count }
+            count = epoll_wait(epollFD, events, capacity, 0)
+            if count != 0 { break }
             sched_yield()
-        } while Instant.now() < until
-        return 0
+            now = Instant.now()
+        } while now < until
+        if count != 0 { now = Instant.now() }
+        pollCounters.record(hit: count > 0, nanoseconds: now.nanoseconds &- start.nanoseconds)
+        return count
     }
 
     private func runTasks() {

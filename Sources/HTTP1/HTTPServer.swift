@@ -41,6 +41,9 @@ public final class HTTPServer: Sendable {
     /// Connections open right now.
     public var connectionCount: Int { core.connectionCount }
 
+    /// The event loops' busy polling since start (all zero when ``Configuration/busyPoll`` is zero).
+    public var busyPollStats: BusyPollStats { core.busyPollCounters.stats }
+
     /// Graceful shutdown: stop accepting, close idle connections, let in-flight requests finish
     /// (their answers carry `Connection: close`; requests that arrive meanwhile get 503
     /// `shutting_down`) for up to `gracePeriod`, then cut the rest. Blocks until done.

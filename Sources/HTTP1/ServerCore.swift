@@ -26,6 +26,7 @@ final class ServerCore: @unchecked Sendable {
     private let active = Atomic<Int>(0)
     private let waitingHandlers = Atomic<Int>(0)
     private let requestCounter = Atomic<UInt64>(0)
+    let busyPollCounters = BusyPollCounters()
     private var listenerFD: Int32 = -1
     private var listenerSource: DispatchSourceRead?
     private var acceptPaused = false
@@ -57,7 +58,7 @@ final class ServerCore: @unchecked Sendable {
         let socket = try ListeningSocket(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
         let count = configuration.eventLoops > 0 ? configuration.eventLoops : max(1, Int(optd_cpus_in_affinity_mask()))
         do {
-            for _ in 0..<count { loops.append(try EventLoop(busyPoll: configuration.busyPoll)) }
+            for _ in 0..<count { loops.append(try EventLoop(busyPoll: configuration.busyPoll, counters: busyPollCounters)) }
         } catch {
             Syscall.close(socket.fd)
             throw error

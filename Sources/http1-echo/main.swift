@@ -2,7 +2,7 @@
 //   GET  /4k   → 4096 bytes
 //   POST /echo → the request body back
 // Flags: --host (default 127.0.0.1), --port (default 8080; 0 picks a free one), --busy-poll-us
-// (default 50, as optd; 0 = off).
+// (default 50, as optd; 0 = off; at most 10000).
 // Prints `listening on HOST:PORT` to stderr when ready; SIGTERM/SIGINT shut it down gracefully.
 import Dispatch
 import Foundation
@@ -10,13 +10,18 @@ import HTTP1
 
 var host = "127.0.0.1"
 var port = 8080
-var busyPollMicroseconds = 50
+var busyPoll = HTTPServer.Configuration.suggestedBusyPoll
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let flag = arguments.next() {
     switch flag {
     case "--host": host = arguments.next() ?? host
     case "--port": port = arguments.next().flatMap(Int.init) ?? port
-    case "--busy-poll-us": busyPollMicroseconds = arguments.next().flatMap(Int.init) ?? busyPollMicroseconds
+    case "--busy-poll-us":
+        guard let value = arguments.next().flatMap(Int.init), (0...10_000).contains(value) else {
+            FileHandle.standardError.write(Data("http1-echo: --busy-poll-us needs an integer in 0...10000\n".utf8))
+            exit(2)
+        }
+        busyPoll = .microseconds(value)
     default:
         FileHandle.standardError.write(Data("usage: http1-echo [--host H] [--port P] [--busy-poll-us N]\n".utf8))
         exit(2)
@@ -36,7 +41,7 @@ router.on(.post, "/echo", runsInline: inline) { _, body, response in
     try response.respond(.ok, headers: ["Content-Type": "application/octet-stream"], body: bytes)
 }
 
-let server = HTTPServer(configuration: .init(host: host, port: port, busyPoll: .microseconds(busyPollMicroseconds)), router: router)
+let server = HTTPServer(configuration: .init(host: host, port: port, busyPoll: busyPoll), router: router)
 do {
     let bound = try server.start()
     FileHandle.standardError.write(Data("listening on \(host):\(bound)\n".utf8))

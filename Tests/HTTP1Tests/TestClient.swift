@@ -111,8 +111,9 @@ struct TestServer {
     let server: HTTPServer
     let port: Int
 
-    /// `busyPoll`: 50 µs as optd runs, so every loopback test also covers the loop's polling
-    /// between requests (optd's end-to-end tests cover it off).
+    /// `busyPoll`: 50 µs as optd runs by default, so every loopback test also goes through the
+    /// loop's polling between requests (the library's default, off, is covered by optd's
+    /// `BusyPollTests` at `--busy-poll-us 0`).
     init(limits: HTTPLimits = HTTPLimits(), host: String = "127.0.0.1", eventLoops: Int = 0,
          busyPoll: Duration = .microseconds(50), configure: (inout Router) -> Void) throws {
         var router = Router()

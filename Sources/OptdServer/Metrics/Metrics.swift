@@ -13,6 +13,8 @@ final class Metrics: Sendable {
     private let snapshotDuration = AtomicHistogram(.snapshot)
     private let snapshotFailures = AtomicCount()
     private let quarantinedFiles = AtomicCount()
+    /// The HTTP server's busy polling, read when a page is rendered; set once the server exists.
+    private let busyPolling = Mutex<(@Sendable () -> BusyPollStats)?>(nil)
 
     /// One answered request (from the access-log hook).
     func observe(_ record: AccessRecord) { requests.observe(record) }
@@ -28,6 +30,7 @@ final class Metrics: Sendable {
     func countSnapshot(nanoseconds: UInt64) { snapshotDuration.observe(nanoseconds: nanoseconds) }
     func countSnapshotFailure() { snapshotFailures.add(1) }
     func countQuarantined(_ files: Int) { quarantinedFiles.add(UInt64(files)) }
+    func observeBusyPolling(_ source: @escaping @Sendable () -> BusyPollStats) { busyPolling.withLock { $0 = source } }
 
     func render(sessions: Int) -> String {
         var page = PrometheusText()
@@ -48,6 +51,16 @@ final class Metrics: Sendable {
         page.family("optd_http_response_body_bytes_total", type: "counter", help: "Response body bytes sent (HEAD and 204 send none).")
         page.sample("optd_http_response_body_bytes_total", totals.bytesOut)
 
+        if let polling = busyPolling.withLock({ $0 })?() {
+            page.family("optd_http_busy_polls_total", type: "counter",
+                        help: "Times an event loop polled for the next request after answering instead of sleeping at once (--busy-poll-us).")
+            page.sample("optd_http_busy_polls_total", polling.polls)
+            page.family("optd_http_busy_poll_hits_total", type: "counter",
+                        help: "Busy polls that found a socket ready, each saving a sleep and a wake-up.")
+            page.sample("optd_http_busy_poll_hits_total", polling.hits)
+            page.family("optd_http_busy_poll_seconds_total", type: "counter", help: "Time spent busy polling, hits and misses.")
+            page.sample("optd_http_busy_poll_seconds_total", Double(polling.nanoseconds) / 1e9)
+        }
         page.family("optd_sessions", type: "gauge", help: "Sessions held in memory.")
         page.sample("optd_sessions", UInt64(sessions))
         page.family("optd_sessions_created_total", type: "counter", help: "Sessions created by POST /v1/sessions or PUT /v1/sessions/{id} since start (not restored or uploaded as a checkpoint).")

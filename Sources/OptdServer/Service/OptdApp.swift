@@ -22,6 +22,7 @@ public enum OptdApp {
                                                      accessLog: { record in metrics.observe(record); log(record) },
                                                      busyPoll: .microseconds(options.busyPollMicroseconds)),
                                 router: service.router())
+        metrics.observeBusyPolling { server.busyPollStats }
         let port = try server.start()
         try service.restore()
         service.markReady()

@@ -19,10 +19,9 @@ public struct ServiceOptions: Sendable, Equatable {
     /// Seconds in-flight requests get to finish on SIGTERM/SIGINT before connections are cut.
     public var shutdownGrace: Double = 8
     /// Microseconds an event loop keeps polling for the next request after answering, instead
-    /// of sleeping (``HTTPServer/Configuration/busyPoll``). 50 covers a client that steps in a
-    /// loop on this project's VMs (its next request comes 20-30 µs after the answer) and costs
-    /// at most 50 µs of CPU per answered batch; 0 turns it off.
-    public var busyPollMicroseconds = 50
+    /// of sleeping (``HTTPServer/Configuration/busyPoll``; default its suggested 50). Costs at
+    /// most that much CPU per answered batch; 0 turns it off.
+    public var busyPollMicroseconds = Int(HTTPServer.Configuration.suggestedBusyPoll / .microseconds(1))
 
     public enum WALMode: String, Sendable, CaseIterable { case always, everysec, off }
     public enum LogFormat: String, Sendable, CaseIterable { case text, json }
