@@ -111,11 +111,11 @@ struct TestServer {
     let server: HTTPServer
     let port: Int
 
-    /// `busyPoll`: 50 µs as optd runs by default, so every loopback test also goes through the
+    /// `busyPoll`: what optd runs with by default, so every loopback test also goes through the
     /// loop's polling between requests (the library's default, off, is covered by optd's
     /// `BusyPollTests` at `--busy-poll-us 0`).
     init(limits: HTTPLimits = HTTPLimits(), host: String = "127.0.0.1", eventLoops: Int = 0,
-         busyPoll: Duration = .microseconds(50), configure: (inout Router) -> Void) throws {
+         busyPoll: Duration = HTTPServer.Configuration.suggestedBusyPoll, configure: (inout Router) -> Void) throws {
         var router = Router()
         configure(&router)
         server = HTTPServer(configuration: .init(host: host, port: 0, limits: limits, eventLoops: eventLoops, busyPoll: busyPoll),
