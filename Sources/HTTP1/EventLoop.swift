@@ -167,16 +167,13 @@ final class EventLoop: @unchecked Sendable {
     private func pollBriefly(_ events: UnsafeMutablePointer<epoll_event>, capacity: Int32) -> Int32 {
         let start = Instant.now()
         let until = start.advanced(by: busyPoll)
-        var now = start
-        var count: Int32 = 0
+        var count: Int32
         repeat {
             count = epoll_wait(epollFD, events, capacity, 0)
             if count != 0 { break }
             sched_yield()
-            now = Instant.now()
-        } while now < until
-        if count != 0 { now = Instant.now() }
-        pollCounters.record(hit: count > 0, nanoseconds: now.nanoseconds &- start.nanoseconds)
+        } while Instant.now() < until
+        pollCounters.record(hit: count > 0, nanoseconds: Instant.now().nanoseconds &- start.nanoseconds)
         return count
     }
 
